@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { CancelledError, UsageError } from '../errors.js';
+import { contributions, type RawAnswers } from '../options/model.js';
+import { checkAnswersFile, resolveAnswers, type Prompter } from '../options/resolve.js';
+import { renderProject, type Generator } from '../render/render.js';
+import { loadTemplates } from '../render/templates.js';
+import { gitInit } from '../steps/git.js';
+import { goModTidy } from '../steps/gomod.js';
+import type { StepResult } from '../steps/run.js';
+import type { Ui } from '../ui/messages.js';
+import { checkTarget, inspectTarget, writeProject } from '../write/write.js';
+
+/** What `create-service [directory]` needs to run; tests build one with fakes. */
+export interface CreateContext {
+  cwd: string;
+  directory?: string;
+  flags: RawAnswers;
+  answersPath?: string;
+  preset?: string;
+  yes: boolean;
+  interactive: boolean;
+  prompter: Prompter;
+  dryRun: boolean;
+  force: boolean;
+  install: boolean;
+  git: boolean;
+  ui: Ui;
+  /** Where --dry-run prints its file list. */
+  stdout: NodeJS.WritableStream;
+  templatesDir: string;
+  generator: Generator;
+}
+
+/**
+ * Generates a service: resolve answers → render in memory → write atomically
+ * → optional `go mod tidy` and `git init`. Throws UsageError (exit 2) for bad
+ * input before anything is written, CancelledError (exit 130) for Ctrl-C.
+ */
+export async function create(ctx: CreateContext): Promise<void> {
+  if (ctx.directory !== undefined && !ctx.dryRun) {
+    checkTarget(ctx.directory, await inspectTarget(relativeTo(ctx, ctx.directory)), ctx.force);
+  }
+  const answersFile = ctx.answersPath === undefined ? undefined : await readAnswersFile(relativeTo(ctx, ctx.answersPath), ctx.answersPath);
+  const { directory, answers } = await withCancel(() =>
+    resolveAnswers({
+      directory: ctx.directory,
+      flags: ctx.flags,
+      answersFile,
+      preset: ctx.preset,
+      yes: ctx.yes,
+      interactive: ctx.interactive,
+      prompter: ctx.prompter,
+    }),
+  );
+  const target = relativeTo(ctx, directory);
+  if (!ctx.dryRun) checkTarget(directory, await inspectTarget(target), ctx.force);
+
+  const templates = await loadTemplates(ctx.templatesDir, contributions(answers).templates);
+  const files = renderProject(templates, answers, ctx.generator);
+
+  if (ctx.dryRun) {
+    for (const f of files) ctx.stdout.write(`${f.path}\t${Buffer.byteLength(f.content)}\n`);
+    ctx.ui.info(`dry run: ${files.length} files would be written to ${directory}; nothing was written`);
+    return;
+  }
+
+  await writeProject(target, files, { force: ctx.force });
+  ctx.ui.done(`created ${answers.name} in ${directory} (${files.length} files)`);
+
+  if (ctx.install) report(ctx.ui, 'go mod tidy', await ctx.ui.step('go mod tidy', () => goModTidy(target)));
+  if (ctx.git) {
+    report(ctx.ui, 'git init', await ctx.ui.step('git init', () => gitInit(target, `Initial commit from ${ctx.generator.name} ${ctx.generator.version}`)));
+  }
+  nextSteps(ctx.ui, shownPath(ctx.cwd, target), answers.db === 'postgres', ctx.install);
+}
+
+/** The target as a user would type it to get there: relative below cwd, else absolute. */
+function shownPath(cwd: string, target: string): string {
+  const rel = relative(cwd, target);
+  return rel === '' ? '.' : rel.startsWith('..') ? target : rel;
+}
+
+function relativeTo(ctx: Pick<CreateContext, 'cwd'>, p: string): string {
+  return p.startsWith('/') ? p : `${ctx.cwd}/${p}`;
+}
+
+async function readAnswersFile(path: string, shown: string): Promise<RawAnswers> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read answers file ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`answers file ${shown} is not valid JSON: ${(err as Error).message}`);
+  }
+  return checkAnswersFile(data, shown);
+}
+
+/** Maps @inquirer/prompts' ExitPromptError (Ctrl-C) to CancelledError. */
+async function withCancel<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') throw new CancelledError();
+    throw err;
+  }
+}
+
+function report(ui: Ui, label: string, r: StepResult): void {
+  if (r.status === 'skipped') ui.warn(`${label} skipped: ${r.reason}`);
+}
+
+function nextSteps(ui: Ui, dir: string, postgres: boolean, installed: boolean): void {
+  const c = ui.color;
+  ui.info('');
+  ui.info(c.bold('Next steps:'));
+  if (dir !== '.') ui.info(`  cd ${dir}`);
+  if (!installed) ui.info('  go mod tidy');
+  if (postgres) ui.info('  export DATABASE_URL=postgres://...   # see .env.example');
+  ui.info('  make run      # start the service (HTTP :8080, admin :9090)');
+  ui.info('  make test     # run the tests');
+  ui.info('  make help     # every target');
+}

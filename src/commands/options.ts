@@ -1,0 +1,24 @@
+import { answersSchema, describeOptions, PRESETS } from '../options/model.js';
+
+/**
+ * `create-service options [--json] [--schema]`: every option with its key,
+ * flag, type, choices, default and description; --schema prints the JSON
+ * Schema of the answers file instead.
+ */
+export function printOptions(out: NodeJS.WritableStream, opts: { json: boolean; schema: boolean }): void {
+  if (opts.schema) {
+    out.write(`${JSON.stringify(answersSchema(), null, 2)}\n`);
+    return;
+  }
+  const options = describeOptions();
+  if (opts.json) {
+    out.write(`${JSON.stringify(options, null, 2)}\n`);
+    return;
+  }
+  for (const o of options) {
+    const values = o.choices ? o.choices.join(' | ') : o.type;
+    out.write(`${o.flag.padEnd(14)} ${values.padEnd(30)} default: ${String(o.default)}\n  ${o.description}\n`);
+  }
+  out.write('\npresets (--preset):\n');
+  for (const [name, p] of Object.entries(PRESETS)) out.write(`  ${name.padEnd(9)} ${p.description}\n`);
+}

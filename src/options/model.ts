@@ -1,0 +1,384 @@
+import type { GoModule } from '../versions.js';
+import { serviceNameFromDirectory, validateModulePath, validateResource, validateServiceName } from './naming.js';
+
+/**
+ * The option model: the single source of truth for every answer the
+ * generator takes. Commander flags, prompts, the answers-file schema,
+ * `options --json`, the help text, the README's option table, template
+ * selection and the generated go.mod's requirements all derive from the
+ * declarations in OPTIONS. Adding an option means adding one declaration here
+ * and its templates under templates/.
+ */
+
+/** Answers as read from flags or a file before they are checked: key → value. */
+export type RawAnswers = Record<string, string | boolean>;
+
+/** What one chosen value brings into the generated project. */
+export interface Contribution {
+  /** Folders under templates/ whose files the project gets. */
+  templates?: string[];
+  /** Go modules the generated go.mod requires (versions come from versions.ts). */
+  go?: GoModule[];
+}
+
+interface OptionCommon<K extends string> {
+  /** Key in the answers object, the answers file and `options --json`. */
+  readonly key: K;
+  /** One line for --help, `options --json` and the README table. */
+  readonly description: string;
+  /** The question asked at an interactive prompt. */
+  readonly prompt: string;
+  /**
+   * True when a non-interactive run must name this option (or take defaults
+   * with --yes). False for values derived from the directory, which always
+   * have a sensible default.
+   */
+  readonly required: boolean;
+  /**
+   * What this option brings beyond what its chosen value brings, given all
+   * answers (for combinations such as "tracing with Postgres").
+   */
+  readonly brings?: (answers: AnswersView) => Contribution;
+}
+
+/**
+ * Answers as seen by `brings` callbacks: untyped so that declarations can
+ * refer to each other without a circular type.
+ */
+export type AnswersView = Readonly<Record<string, string | boolean>>;
+
+/** A free-text option, checked by its validator. */
+export interface StringOption<K extends string = string> extends OptionCommon<K> {
+  readonly type: 'string';
+  /** Placeholder in the flag: `--module <path>`. */
+  readonly valueName: string;
+  /** The default, derived from the target directory and earlier answers. */
+  readonly default: (context: { directory: string; answers: AnswersView }) => string;
+  /** Returns undefined when valid, else one line naming what is allowed. */
+  readonly validate: (value: string) => string | undefined;
+}
+
+/** One value of a choice option. */
+export interface Choice<V extends string = string> {
+  readonly value: V;
+  readonly description: string;
+  /** Template folders and Go modules this value brings. */
+  readonly brings?: Contribution;
+}
+
+/** An option whose value is one of a fixed list. */
+export interface ChoiceOption<K extends string = string, V extends string = string> extends OptionCommon<K> {
+  readonly type: 'choice';
+  readonly valueName: string;
+  readonly choices: readonly Choice<V>[];
+  readonly default: V;
+}
+
+/** An on/off option with a `--x` and a `--no-x` flag. */
+export interface BooleanOption<K extends string = string> extends OptionCommon<K> {
+  readonly type: 'boolean';
+  readonly default: boolean;
+}
+
+/** Any option declaration. */
+export type OptionDecl = StringOption | ChoiceOption | BooleanOption;
+
+const string = <K extends string>(o: Omit<StringOption<K>, 'type'>): StringOption<K> => ({ type: 'string', ...o });
+const choice = <K extends string, V extends string>(o: Omit<ChoiceOption<K, V>, 'type'>): ChoiceOption<K, V> => ({
+  type: 'choice',
+  ...o,
+});
+const boolean = <K extends string>(o: Omit<BooleanOption<K>, 'type'>): BooleanOption<K> => ({ type: 'boolean', ...o });
+
+/** What every generated project gets, whatever the answers. */
+export const BASE: Required<Contribution> = {
+  templates: ['base'],
+  go: [
+    'github.com/google/uuid',
+    'github.com/caarlos0/env/v11',
+    'golang.org/x/time',
+    'golang.org/x/sync',
+    'github.com/sony/gobreaker/v2',
+    'go.yaml.in/yaml/v3',
+  ],
+};
+
+/** Every option, in prompt order. */
+export const OPTIONS = [
+  string({
+    key: 'name',
+    valueName: 'name',
+    description: "service name, [a-z][a-z0-9-]* (default: the directory's base name)",
+    prompt: 'Service name',
+    required: false,
+    default: ({ directory }) => serviceNameFromDirectory(directory),
+    validate: validateServiceName,
+  }),
+  string({
+    key: 'module',
+    valueName: 'path',
+    description: 'Go module path, checked as `go mod init` does (default: example.com/<name>)',
+    prompt: 'Go module path',
+    required: false,
+    default: ({ answers }) => `example.com/${answers.name ?? 'service'}`,
+    validate: validateModulePath,
+  }),
+  string({
+    key: 'resource',
+    valueName: 'singular',
+    description: 'the example domain resource, singular; the plural is derived (item → items, category → categories)',
+    prompt: 'Example resource (singular noun)',
+    required: false,
+    default: () => 'item',
+    validate: validateResource,
+  }),
+  choice({
+    key: 'router',
+    valueName: 'router',
+    description: 'HTTP router',
+    prompt: 'HTTP router',
+    required: true,
+    default: 'stdlib',
+    choices: [
+      {
+        value: 'stdlib',
+        description: 'net/http ServeMux with Go 1.22+ method and wildcard patterns',
+        brings: { templates: ['router/stdlib'] },
+      },
+      { value: 'chi', description: 'go-chi/chi v5', brings: { templates: ['router/chi'], go: ['github.com/go-chi/chi/v5'] } },
+      {
+        value: 'gin',
+        description: 'gin-gonic/gin, with net/http handlers',
+        brings: { templates: ['router/gin'], go: ['github.com/gin-gonic/gin'] },
+      },
+      { value: 'gorilla', description: 'gorilla/mux', brings: { templates: ['router/gorilla'], go: ['github.com/gorilla/mux'] } },
+    ],
+  }),
+  choice({
+    key: 'db',
+    valueName: 'db',
+    description: 'storage behind the repository port',
+    prompt: 'Database',
+    required: true,
+    default: 'postgres',
+    choices: [
+      {
+        value: 'postgres',
+        description: 'PostgreSQL through pgx/v5 pgxpool, goose migrations',
+        brings: { templates: ['db/postgres'], go: ['github.com/jackc/pgx/v5', 'github.com/pressly/goose/v3'] },
+      },
+      { value: 'memory', description: 'in-process map, for prototypes and tests' },
+    ],
+  }),
+  choice({
+    key: 'cache',
+    valueName: 'cache',
+    description: 'cache-aside layer in front of the repository',
+    prompt: 'Cache',
+    required: true,
+    default: 'redis',
+    choices: [
+      {
+        value: 'redis',
+        description: 'Redis through go-redis/v9',
+        brings: { templates: ['cache/aside', 'cache/redis'], go: ['github.com/redis/go-redis/v9'] },
+      },
+      {
+        value: 'memory',
+        description: 'in-process TTL cache (jellydator/ttlcache)',
+        brings: { templates: ['cache/aside', 'cache/memory'], go: ['github.com/jellydator/ttlcache/v3'] },
+      },
+      { value: 'none', description: 'no cache' },
+    ],
+  }),
+  choice({
+    key: 'logger',
+    valueName: 'logger',
+    description: 'log backend; all code logs through log/slog',
+    prompt: 'Log backend',
+    required: true,
+    default: 'slog',
+    choices: [
+      { value: 'slog', description: "log/slog's own JSON and text handlers", brings: { templates: ['logger/slog'] } },
+      {
+        value: 'zap',
+        description: 'go.uber.org/zap as the slog backend (zapslog)',
+        brings: { templates: ['logger/zap'], go: ['go.uber.org/zap', 'go.uber.org/zap/exp'] },
+      },
+      {
+        value: 'logrus',
+        description: 'sirupsen/logrus as the slog backend',
+        brings: { templates: ['logger/logrus'], go: ['github.com/sirupsen/logrus'] },
+      },
+    ],
+  }),
+  boolean({
+    key: 'metrics',
+    description: 'Prometheus metrics (client_golang) on the admin listener',
+    prompt: 'Prometheus metrics?',
+    required: true,
+    default: true,
+    brings: (a) =>
+      a.metrics
+        ? {
+            templates: ['metrics'],
+            go: ['github.com/prometheus/client_golang', ...(a.db === 'postgres' ? (['github.com/IBM/pgxpoolprometheus'] as const) : [])],
+          }
+        : {},
+  }),
+  boolean({
+    key: 'tracing',
+    description: 'OpenTelemetry tracing, OTLP exporter configured by the standard OTEL_* variables',
+    prompt: 'OpenTelemetry tracing?',
+    required: true,
+    default: true,
+    brings: (a) =>
+      a.tracing
+        ? {
+            templates: ['tracing'],
+            go: [
+              'go.opentelemetry.io/otel',
+              'go.opentelemetry.io/otel/sdk',
+              'go.opentelemetry.io/otel/trace',
+              'go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp',
+              'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp',
+              ...(a.db === 'postgres' ? (['github.com/exaring/otelpgx'] as const) : []),
+              ...(a.cache === 'redis' ? (['github.com/redis/go-redis/extra/redisotel/v9'] as const) : []),
+            ],
+          }
+        : {},
+  }),
+] as const;
+
+type Decls = (typeof OPTIONS)[number];
+type ValueOf<O> = O extends ChoiceOption<string, infer V> ? V : O extends BooleanOption ? boolean : string;
+
+/** A complete, valid set of answers: one value per option. */
+export type Answers = { [O in Decls as O['key']]: ValueOf<O> };
+
+/** The key of an option. */
+export type OptionKey = keyof Answers;
+
+/** A named set of answers; explicit flags and answers-file entries override it. */
+export interface Preset {
+  readonly description: string;
+  readonly answers: Partial<Answers>;
+}
+
+const everythingOn = { router: 'stdlib', db: 'postgres', cache: 'redis', logger: 'slog', metrics: true, tracing: true } as const;
+
+/** The presets of `--preset`. */
+export const PRESETS = {
+  minimal: {
+    description: 'stdlib router, in-memory storage, no cache, no metrics or tracing: the smallest service that runs',
+    answers: { router: 'stdlib', db: 'memory', cache: 'none', logger: 'slog', metrics: false, tracing: false },
+  },
+  standard: {
+    description: 'the defaults: stdlib router, Postgres, Redis cache, slog, Prometheus metrics, OpenTelemetry tracing',
+    answers: everythingOn,
+  },
+  full: {
+    description: 'every production feature on (today the same answers as standard)',
+    answers: everythingOn,
+  },
+} as const satisfies Record<string, Preset>;
+
+/** The name of a preset. */
+export type PresetName = keyof typeof PRESETS;
+
+/** Looks up an option declaration by key. */
+export function optionByKey(key: string): OptionDecl | undefined {
+  return (OPTIONS as readonly OptionDecl[]).find((o) => o.key === key);
+}
+
+/** The command-line flag of an option as the user types it: `--router`, or `--[no-]metrics`. */
+export function flagName(o: OptionDecl): string {
+  return o.type === 'boolean' ? `--[no-]${o.key}` : `--${o.key}`;
+}
+
+/**
+ * Checks one raw value against its declaration.
+ * Returns the typed value, or throws nothing and returns an error line naming the valid values.
+ */
+export function checkValue(o: OptionDecl, value: unknown): { ok: true; value: string | boolean } | { ok: false; error: string } {
+  switch (o.type) {
+    case 'boolean':
+      if (typeof value === 'boolean') return { ok: true, value };
+      return { ok: false, error: `invalid value for ${o.key}: ${JSON.stringify(value)} (expected true or false)` };
+    case 'choice': {
+      const valid = o.choices.map((c) => c.value);
+      if (typeof value === 'string' && (valid as string[]).includes(value)) return { ok: true, value };
+      return { ok: false, error: `invalid value for --${o.key}: ${JSON.stringify(value)} (valid: ${valid.join(', ')})` };
+    }
+    case 'string': {
+      if (typeof value !== 'string') return { ok: false, error: `invalid value for --${o.key}: ${JSON.stringify(value)} (expected a string)` };
+      const problem = o.validate(value);
+      return problem === undefined ? { ok: true, value } : { ok: false, error: problem };
+    }
+  }
+}
+
+/** The template folders and Go modules a complete set of answers brings, base first, without duplicates. */
+export function contributions(answers: Answers): Required<Contribution> {
+  const templates = [...BASE.templates];
+  const go = new Set<GoModule>(BASE.go);
+  const view = answers as unknown as AnswersView;
+  for (const o of OPTIONS as readonly OptionDecl[]) {
+    const chosen = o.type === 'choice' ? o.choices.find((c) => c.value === view[o.key])?.brings : undefined;
+    for (const c of [chosen ?? {}, o.brings?.(view) ?? {}]) {
+      for (const t of c.templates ?? []) if (!templates.includes(t)) templates.push(t);
+      for (const m of c.go ?? []) go.add(m);
+    }
+  }
+  return { templates, go: [...go].sort() };
+}
+
+/** The JSON description of every option, as printed by `options --json`. */
+export function describeOptions(): Array<{
+  key: string;
+  flag: string;
+  type: OptionDecl['type'];
+  choices?: string[];
+  default: string | boolean;
+  description: string;
+}> {
+  return (OPTIONS as readonly OptionDecl[]).map((o) => ({
+    key: o.key,
+    flag: flagName(o),
+    type: o.type,
+    ...(o.type === 'choice' ? { choices: o.choices.map((c) => c.value) } : {}),
+    default: o.type === 'string' ? defaultText(o) : o.default,
+    description: o.description,
+  }));
+}
+
+function defaultText(o: StringOption): string {
+  switch (o.key) {
+    case 'name':
+      return '<directory base name>';
+    case 'module':
+      return 'example.com/<name>';
+    default:
+      return o.default({ directory: '', answers: {} });
+  }
+}
+
+/** JSON Schema (draft 2020-12) of the answers file, derived from OPTIONS. */
+export function answersSchema(): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const o of OPTIONS as readonly OptionDecl[]) {
+    properties[o.key] =
+      o.type === 'boolean'
+        ? { type: 'boolean', description: o.description, default: o.default }
+        : o.type === 'choice'
+          ? { enum: o.choices.map((c) => c.value), description: o.description, default: o.default }
+          : { type: 'string', description: o.description };
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'create-service answers',
+    type: 'object',
+    additionalProperties: false,
+    properties: { $schema: { type: 'string' }, ...properties },
+  };
+}
