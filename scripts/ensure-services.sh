@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Makes sure what the test suite talks to is installed and running: Go,
+# PostgreSQL (127.0.0.1:5432, trust auth, user postgres) and Redis
+# (127.0.0.1:6379). Starts a stopped service with the same command the machine
+# image uses; exits non-zero when one cannot be had (never skips silently).
+set -euo pipefail
+
+say() { printf 'ensure-services: %s\n' "$*" >&2; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { say "$1 is not installed: $2"; exit 1; }
+}
+
+need go "install Go 1.26+ (https://go.dev/dl)"
+need gofmt "it ships with Go"
+need psql "apt-get install postgresql-client"
+
+wait_for() { # name, command...
+  local name=$1; shift
+  for _ in $(seq 1 60); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  say "$name did not come up within 30 s"
+  exit 1
+}
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  say "PostgreSQL is down; starting it"
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
+  else
+    say "no PostgreSQL cluster found (apt-get install postgresql)"; exit 1
+  fi
+  wait_for PostgreSQL pg_isready -q -h 127.0.0.1 -p 5432
+fi
+psql -h 127.0.0.1 -U postgres -d postgres -qtAc 'select 1' >/dev/null || { say "cannot connect to PostgreSQL as postgres (trust auth expected)"; exit 1; }
+
+if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+  say "Redis is down; starting it"
+  need redis-server "apt-get install redis-server"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  wait_for Redis sh -c 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'
+fi
+say "go $(go env GOVERSION), PostgreSQL and Redis are up"

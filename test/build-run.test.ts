@@ -1,0 +1,235 @@
+import { execa, type ResultPromise } from 'execa';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resourceNames } from '../src/options/naming.js';
+import { GO_MODULES } from '../src/versions.js';
+import { answersPath, ROOT, variantAnswers, variants } from './support/fixtures.js';
+import { freePort, freshDatabase, PG, reachable, REDIS } from './support/services.js';
+
+/**
+ * Build-and-run tests: for every fixture variant, generate a project through
+ * the built CLI (which runs `go mod tidy`), then check it the way a new user
+ * would: gofmt, go vet, go test against the real Postgres and Redis, build
+ * the binary, start it and exercise the HTTP contract, then SIGTERM.
+ * Postgres and Redis must be up: a missing service fails the run.
+ */
+
+const CLI = join(ROOT, 'bin', 'create-service.js');
+const MINUTES = 60_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+beforeAll(async () => {
+  await reachable(PG.host, PG.port);
+  await reachable(REDIS.host, REDIS.port);
+});
+
+for (const variant of variants()) {
+  describe.sequential(`build and run: ${variant}`, () => {
+    const work = mkdtempSync(join(tmpdir(), `cs-build-${variant}-`));
+    let dir = '';
+    let db: { url: string; drop: () => Promise<void> } | undefined;
+    let answers: Awaited<ReturnType<typeof variantAnswers>>;
+    const go = (args: string[], env: Record<string, string> = {}) =>
+      execa('go', args, { cwd: dir, env: { ...env, GOFLAGS: '-buildvcs=false' }, all: true }).catch((err: { all?: string }) => {
+        throw new Error(`go ${args.join(' ')} failed:\n${err.all ?? String(err)}`);
+      });
+
+    beforeAll(async () => {
+      answers = await variantAnswers(variant);
+      dir = join(work, answers.name);
+      if (answers.db === 'postgres') db = await freshDatabase(`cs_${variant}`);
+    });
+    afterAll(async () => {
+      await db?.drop();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it('generates through the CLI with go mod tidy, pinned modules only', async () => {
+      const r = await execa('node', [CLI, dir, '--answers', answersPath(variant), '--no-git'], { cwd: work, all: true, env: { CI: 'true' } });
+      expect(r.exitCode, r.all).toBe(0);
+      const gomod = readFileSync(join(dir, 'go.mod'), 'utf8');
+      const direct = [...gomod.matchAll(/^\s+(\S+) (v\S+)$/gm)].map((m) => ({ path: m[1]!, version: m[2]! }));
+      expect(direct.length).toBeGreaterThan(0);
+      for (const { path, version } of direct) {
+        expect(GO_MODULES, `go.mod requires ${path} directly, but it has no pin in src/versions.ts`).toHaveProperty([path]);
+        expect(version, `go mod tidy moved ${path} off its pin`).toBe(GO_MODULES[path as keyof typeof GO_MODULES]);
+      }
+    }, 10 * MINUTES);
+
+    it('is gofmt-clean and go vet-clean', async () => {
+      const fmt = await execa('gofmt', ['-l', '.'], { cwd: dir });
+      expect(fmt.stdout.trim()).toBe('');
+      await go(['vet', './...']);
+    }, 10 * MINUTES);
+
+    it('passes its own tests against the real Postgres and Redis', async () => {
+      const env: Record<string, string> = { TEST_REDIS_URL: `redis://${REDIS.host}:${REDIS.port}/0` };
+      if (db) env.TEST_DATABASE_URL = db.url;
+      const r = await go(['test', '-count=1', './...'], env);
+      expect(r.all).not.toMatch(/^FAIL/m);
+      expect(r.all).toMatch(/^ok\s/m);
+    }, 15 * MINUTES);
+
+    it('builds, starts, serves the HTTP contract and exits 0 on SIGTERM', async () => {
+      const bin = join(dir, 'bin', answers.name);
+      await go(['build', '-o', bin, `./cmd/${answers.name}`]);
+      const [httpPort, adminPort, deadPort] = await Promise.all([freePort(), freePort(), freePort()]);
+      const env: Record<string, string> = {
+        HTTP_ADDR: `127.0.0.1:${httpPort}`,
+        ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+        LOG_LEVEL: 'info',
+        MAX_BODY_BYTES: '4096',
+        DRAIN_DELAY: '200ms',
+        SHUTDOWN_TIMEOUT: '5s',
+        MIGRATE_ON_START: 'true',
+        // Tracing on with no collector listening must not disturb anything.
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
+      };
+      if (db) env.DATABASE_URL = db.url;
+      if (answers.cache === 'redis') env.REDIS_URL = `redis://${REDIS.host}:${REDIS.port}/0`;
+      const proc = execa(bin, [], { cwd: dir, env, all: true, reject: false, stdin: 'ignore' });
+      try {
+        await checkContract(`http://127.0.0.1:${httpPort}`, `http://127.0.0.1:${adminPort}`, answers, proc);
+      } finally {
+        proc.kill('SIGTERM');
+      }
+      const result = await withTimeout(proc, 20_000);
+      expect(result.exitCode, `exit after SIGTERM; output:\n${result.all}`).toBe(0);
+    }, 10 * MINUTES);
+  });
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitReady(base: string, proc: ResultPromise): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`service exited early with ${proc.exitCode}`);
+    try {
+      const r = await fetch(`${base}/health/ready`);
+      last = `${r.status} ${await r.text()}`;
+      if (r.status === 200) return;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`/health/ready never answered 200; last: ${last}`);
+}
+
+type Json = Record<string, unknown>;
+
+async function call(base: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    body,
+    headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+  });
+  const text = await r.text();
+  let json: Json | undefined;
+  try {
+    json = text === '' ? undefined : (JSON.parse(text) as Json);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, headers: r.headers, text, json };
+}
+
+async function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, what: string): Promise<void> {
+  expect(res.status, `${what}: ${res.text}`).toBe(status);
+  expect(res.headers.get('content-type'), what).toMatch(/^application\/problem\+json/);
+  expect(res.json?.status, what).toBe(status);
+}
+
+async function checkContract(base: string, admin: string, answers: Awaited<ReturnType<typeof variantAnswers>>, proc: ResultPromise): Promise<void> {
+  await waitReady(base, proc);
+  const plural = `/v1/${resourceNames(answers.resource).kebabs}`;
+
+  expect((await call(base, 'GET', '/health/live')).status).toBe(200);
+  expect((await call(base, 'GET', '/health/startup')).status).toBe(200);
+  const ready = await call(base, 'GET', '/health/ready');
+  const checks = Object.keys((ready.json?.checks as Json | undefined) ?? {});
+  if (answers.db === 'postgres') expect(checks).toContain('postgres');
+  if (answers.cache === 'redis') expect(checks).toContain('redis');
+
+  // create → get
+  const created = await call(base, 'POST', plural, JSON.stringify({ name: 'first', description: 'the first one' }), { 'X-Request-ID': 'test-request-1' });
+  expect(created.status, created.text).toBe(201);
+  expect(created.headers.get('x-request-id')).toBe('test-request-1');
+  const first = created.json!;
+  expect(first.id).toMatch(UUID);
+  expect(first).toMatchObject({ name: 'first', description: 'the first one' });
+  expect(typeof first.created_at).toBe('string');
+  expect(typeof first.updated_at).toBe('string');
+  expect(created.headers.get('location')).toBe(`${plural}/${first.id}`);
+  const got = await call(base, 'GET', `${plural}/${first.id}`);
+  expect(got.status).toBe(200);
+  expect(got.json).toEqual(first);
+
+  // list with keyset pagination
+  const second = (await call(base, 'POST', plural, JSON.stringify({ name: 'second' }))).json!;
+  const page1 = await call(base, 'GET', `${plural}?limit=1`);
+  expect(page1.status).toBe(200);
+  expect((page1.json!.items as Json[]).map((i) => i.id)).toEqual([first.id]);
+  expect(typeof page1.json!.next_cursor).toBe('string');
+  const page2 = await call(base, 'GET', `${plural}?limit=1&cursor=${encodeURIComponent(page1.json!.next_cursor as string)}`);
+  expect((page2.json!.items as Json[]).map((i) => i.id)).toEqual([second.id]);
+  const all = await call(base, 'GET', plural);
+  expect((all.json!.items as Json[]).map((i) => i.id)).toEqual([first.id, second.id]);
+  expect(all.json!.next_cursor ?? null).toBeNull();
+
+  // batch get, in the order asked
+  const batch = await call(base, 'GET', `${plural}?ids=${second.id},${first.id}`);
+  expect(batch.status, batch.text).toBe(200);
+  expect((batch.json!.items as Json[]).map((i) => i.id)).toEqual([second.id, first.id]);
+
+  // update, visible through the cache
+  const updated = await call(base, 'PUT', `${plural}/${first.id}`, JSON.stringify({ name: 'renamed', description: 'changed' }));
+  expect(updated.status, updated.text).toBe(200);
+  expect(updated.json).toMatchObject({ id: first.id, name: 'renamed', description: 'changed', created_at: first.created_at });
+  expect((await call(base, 'GET', `${plural}/${first.id}`)).json).toMatchObject({ name: 'renamed' });
+
+  // delete, then gone (also from the cache)
+  expect((await call(base, 'DELETE', `${plural}/${first.id}`)).status).toBe(204);
+  await expectProblem(await call(base, 'GET', `${plural}/${first.id}`), 404, 'get after delete');
+
+  // error cases
+  await expectProblem(await call(base, 'POST', plural, '{"name":'), 400, 'malformed JSON');
+  await expectProblem(await call(base, 'POST', plural, JSON.stringify({ name: 'x', colour: 'red' })), 400, 'unknown field');
+  await expectProblem(await call(base, 'POST', plural, '{"name":"x"} {"name":"y"}'), 400, 'trailing data');
+  await expectProblem(await call(base, 'POST', plural, JSON.stringify({ name: 'x', description: 'y'.repeat(8000) })), 413, 'body over MAX_BODY_BYTES');
+  const invalid = await call(base, 'POST', plural, JSON.stringify({ name: '', description: 'z'.repeat(2001) }));
+  await expectProblem(invalid, 422, 'validation');
+  expect(JSON.stringify(invalid.json)).toContain('name');
+  expect(JSON.stringify(invalid.json)).toContain('description');
+  await expectProblem(await call(base, 'GET', `${plural}/0190a6f0-0000-7000-8000-000000000000`), 404, 'unknown id');
+  await expectProblem(await call(base, 'GET', `${plural}?limit=1000`), 422, 'limit over the maximum');
+
+  // metrics on the admin listener, labelled by route pattern, never the raw path
+  const metrics = await fetch(`${admin}/metrics`);
+  if (answers.metrics) {
+    const text = await metrics.text();
+    expect(metrics.status).toBe(200);
+    const lines = text.split('\n').filter((l) => l.startsWith('http_requests_total{'));
+    expect(lines.some((l) => l.includes(`${plural}/{id}`)), `http_requests_total for ${plural}/{id}:\n${lines.join('\n')}`).toBe(true);
+    expect(lines.some((l) => l.includes(String(second.id)))).toBe(false);
+    expect(text).toMatch(/^go_goroutines /m);
+    if (answers.db === 'postgres') expect(text).toMatch(/^pgxpool_/m);
+  } else {
+    expect(metrics.status).toBe(404);
+  }
+  expect((await fetch(`${admin}/debug/pprof/`)).status).toBe(200);
+}
