@@ -67,9 +67,12 @@ for (const variant of variants()) {
     it('passes its own tests against the real Postgres and Redis', async () => {
       const env: Record<string, string> = { TEST_REDIS_URL: `redis://${REDIS.host}:${REDIS.port}/0` };
       if (db) env.TEST_DATABASE_URL = db.url;
-      const r = await go(['test', '-count=1', './...'], env);
+      const r = await go(['test', '-count=1', '-v', './...'], env);
       expect(r.all).not.toMatch(/^FAIL/m);
       expect(r.all).toMatch(/^ok\s/m);
+      // Every test must have run: the suite is given every service it can use.
+      const skipped = (r.all ?? '').split('\n').filter((l) => /--- SKIP/.test(l));
+      expect(skipped, 'generated tests skipped although TEST_DATABASE_URL/TEST_REDIS_URL were set').toEqual([]);
     }, 15 * MINUTES);
 
     it('builds, starts, serves the HTTP contract and exits 0 on SIGTERM', async () => {
