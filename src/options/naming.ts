@@ -29,20 +29,25 @@ const WINDOWS_RESERVED = new Set(['CON', 'PRN', 'AUX', 'NUL', ...[1, 2, 3, 4, 5,
 /**
  * Validates a Go module path the way `go mod init` does (golang.org/x/mod/module
  * CheckImportPath): slash-separated non-empty elements of ASCII letters, digits
- * and `-._~+`, no element that is `.`/`..`, starts or ends with a dot, or is a
- * Windows reserved name.
+ * and `-._~+`, no leading dash, no element that is `.`/`..`, ends with a dot,
+ * is a Windows reserved name or looks like a Windows short name (`x~1`), and
+ * not `go` or `toolchain`. Stricter in one way: an element may not start with
+ * a dot (`go mod init` allows it, but such a module can never be fetched).
  */
 export function validateModulePath(path: string): string | undefined {
   const bad = (why: string) =>
     `invalid module path "${path}": ${why} (example: github.com/acme/orders)`;
   if (path === '') return bad('it is empty');
   if (path.startsWith('/') || path.endsWith('/')) return bad('leading or trailing slash');
+  if (path.startsWith('-')) return bad('leading dash');
+  if (path === 'go' || path === 'toolchain') return bad('reserved by the go command');
   for (const elem of path.split('/')) {
     if (elem === '') return bad('empty path element ("//")');
     if (!/^[A-Za-z0-9._~+-]+$/.test(elem)) return bad(`element "${elem}" may use only letters, digits and - . _ ~ +`);
     if (elem.startsWith('.') || elem.endsWith('.')) return bad(`element "${elem}" starts or ends with a dot`);
     const short = elem.split('.')[0] ?? '';
     if (WINDOWS_RESERVED.has(short.toUpperCase())) return bad(`element "${elem}" is a reserved file name`);
+    if (/~[0-9]+$/.test(short)) return bad(`element "${elem}" ends in a tilde and digits (a Windows short name)`);
   }
   return undefined;
 }
@@ -129,8 +134,9 @@ export function resourceNames(singular: string): ResourceNames {
 }
 
 function capitalize(word: string): string {
-  // Go's initialism convention: an "id" word is written ID.
+  // Go's initialism convention: an "id" word is written ID (plural IDs).
   if (word === 'id') return 'ID';
+  if (word === 'ids') return 'IDs';
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
 

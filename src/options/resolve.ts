@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../errors.js';
 import { checkValue, flagName, OPTIONS, PRESETS, type Answers, type OptionDecl, type RawAnswers } from './model.js';
 
@@ -15,6 +16,8 @@ export interface Prompter {
 export interface ResolveInput {
   /** The positional directory argument, if given. */
   directory?: string;
+  /** What a relative directory is relative to, so that `.` defaults the name to the current folder's. */
+  cwd?: string;
   /** Values given as flags (only those the user typed). */
   flags: RawAnswers;
   /** Parsed answers file, if --answers was given. */
@@ -127,11 +130,16 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
       answers[o.key] = given[o.key]!;
       continue;
     }
-    const fallback = o.type === 'string' ? o.default({ directory, answers }) : o.default;
+    const fallback =
+      o.type === 'string' ? o.default({ directory: input.cwd === undefined ? directory : resolvePath(input.cwd, directory), answers }) : o.default;
     const value = ask ? await askFor(ask, o, fallback) : fallback;
     const checked = checkValue(o, value);
     if (!checked.ok) {
-      throw new UsageError(o.type === 'string' && !ask ? `${checked.error}; pass --${o.key}` : checked.error);
+      throw new UsageError(
+        o.type === 'string' && !ask
+          ? `cannot derive a valid ${o.key} from directory "${directory}" (${checked.error}); pass --${o.key} <${o.valueName}>`
+          : checked.error,
+      );
     }
     answers[o.key] = checked.value;
   }

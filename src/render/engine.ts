@@ -4,24 +4,61 @@ import Handlebars from 'handlebars';
  * A Handlebars environment of our own (never the shared global one) with the
  * helpers templates may use: eq, ne, and, or, not. Output is not
  * HTML-escaped: templates produce Go, YAML and Markdown.
+ *
+ * Strict mode only checks `{{field}}`; a helper argument such as the `dbms` in
+ * `{{#if (eq dbms "postgres")}}` is looked up leniently. No context value is
+ * ever undefined, so every helper here (and the built-in block helpers)
+ * rejects an undefined argument: a misspelt field fails instead of quietly
+ * rendering the wrong branch.
  */
 export function createEngine(): typeof Handlebars {
   const hb = Handlebars.create();
   // Handlebars passes an options object as the last argument of every helper.
-  const args = (all: unknown[]) => all.slice(0, -1);
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  hb.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
-  hb.registerHelper('and', (...all: unknown[]) => args(all).every(Boolean));
-  hb.registerHelper('or', (...all: unknown[]) => args(all).some(Boolean));
-  hb.registerHelper('not', (a: unknown) => !a);
+  const args = (helper: string, all: unknown[]) => {
+    const given = all.slice(0, -1);
+    const i = given.indexOf(undefined);
+    if (i >= 0) throw new Error(`${helper}: argument ${i + 1} is undefined (a misspelt field?)`);
+    return given;
+  };
+  hb.registerHelper('eq', (...all: unknown[]) => {
+    const [a, b] = args('eq', all);
+    return a === b;
+  });
+  hb.registerHelper('ne', (...all: unknown[]) => {
+    const [a, b] = args('ne', all);
+    return a !== b;
+  });
+  hb.registerHelper('and', (...all: unknown[]) => args('and', all).every(Boolean));
+  hb.registerHelper('or', (...all: unknown[]) => args('or', all).some(Boolean));
+  hb.registerHelper('not', (...all: unknown[]) => !args('not', all)[0]);
+  for (const name of ['if', 'unless', 'each', 'with']) {
+    const builtin = hb.helpers[name] as (...all: unknown[]) => unknown;
+    hb.registerHelper(name, function (this: unknown, ...all: unknown[]) {
+      args(`#${name}`, all);
+      return builtin.apply(this, all);
+    });
+  }
   return hb;
 }
 
-/** Compiles one template with the options every template uses. */
+/**
+ * Compiles one template with the options every template uses. Handlebars
+ * compiles lazily, so parse errors surface on the first call: both those and
+ * render errors are reported with the template's name.
+ */
 export function compile(hb: typeof Handlebars, source: string, name: string): Handlebars.TemplateDelegate {
+  const fail = (err: unknown) => new Error(`template ${name}: ${(err as Error).message}`, { cause: err });
+  let template: Handlebars.TemplateDelegate;
   try {
-    return hb.compile(source, { noEscape: true, strict: true });
+    template = hb.compile(source, { noEscape: true, strict: true });
   } catch (err) {
-    throw new Error(`template ${name}: ${(err as Error).message}`, { cause: err });
+    throw fail(err);
   }
+  return (context, options) => {
+    try {
+      return template(context, options);
+    } catch (err) {
+      throw fail(err);
+    }
+  };
 }

@@ -1,5 +1,5 @@
 import fs from 'fs-extra';
-import { mkdtemp, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RenderedFile } from '../render/render.js';
@@ -71,18 +71,21 @@ export async function writeProject(dir: string, files: readonly RenderedFile[], 
   const parent = dirname(target);
   await fs.mkdirp(parent);
   const stage = await mkdtemp(join(parent, `.${basename(target)}.create-service-`));
+  // mkdtemp makes a 0700 directory; the project itself gets the usual mode.
+  const staged = join(stage, 'project');
   try {
+    await fs.mkdirp(staged);
     for (const f of files) {
-      const p = join(stage, ...f.path.split('/'));
+      const p = join(staged, ...f.path.split('/'));
       await fs.outputFile(p, f.content, { mode: f.mode });
       await fs.chmod(p, f.mode); // outputFile's mode is filtered by the umask
     }
     if (state.kind === 'missing' || state.kind === 'empty') {
       if (state.kind === 'empty') await rmdir(target);
-      await rename(stage, target);
+      await rename(staged, target);
       return target;
     }
-    await moveEach(stage, target, files, opts.hooks);
+    await moveEach(staged, target, files, opts.hooks);
     return target;
   } finally {
     await rm(stage, { recursive: true, force: true });
@@ -92,6 +95,8 @@ export async function writeProject(dir: string, files: readonly RenderedFile[], 
 async function moveEach(stage: string, target: string, files: readonly RenderedFile[], hooks?: WriteHooks): Promise<void> {
   const backup = join(stage, '.replaced');
   const moved: { path: string; backedUp: boolean }[] = [];
+  // Directories this write created in the target, removed again on rollback.
+  const createdDirs: string[] = [];
   try {
     for (const [i, f] of files.entries()) {
       await hooks?.beforeMove?.(f.path, i);
@@ -110,7 +115,8 @@ async function moveEach(stage: string, target: string, files: readonly RenderedF
         await rename(to, keep);
       }
       moved.push({ path: f.path, backedUp: exists });
-      await fs.mkdirp(dirname(to));
+      const created = await mkdir(dirname(to), { recursive: true });
+      if (created !== undefined) createdDirs.push(created);
       await rename(from, to);
     }
   } catch (err) {
@@ -119,6 +125,7 @@ async function moveEach(stage: string, target: string, files: readonly RenderedF
       await rm(to, { force: true });
       if (m.backedUp) await rename(join(backup, ...m.path.split('/')), to);
     }
+    for (const d of createdDirs.reverse()) await rm(d, { recursive: true, force: true });
     throw err;
   }
 }

@@ -1,0 +1,357 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeOptions } from '../../src/options/model.js';
+import { blobId } from '../../src/render/render.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'create-service.js');
+const PTY_DRIVER = fileURLToPath(new URL('./pty-driver.py', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const ANSI = /\x1b\[/;
+
+/** Newest modification time of any file below `dir`. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+// These tests run the built CLI; build it when dist/ is missing or older than src/.
+beforeAll(() => {
+  const built = join(ROOT, 'dist', 'cli.js');
+  if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src'))) {
+    try {
+      execFileSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      throw new Error(`npm run build failed:\n${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`);
+    }
+  }
+}, 120_000);
+
+/** The environment of a user's shell: no CI, no colour settings inherited from the test runner. */
+function userEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !['CI', 'NO_COLOR', 'FORCE_COLOR', 'GITHUB_ACTIONS', 'CREATE_SERVICE_DEBUG'].includes(k)) env[k] = v;
+  }
+  return { ...env, TERM: 'xterm-256color', ...extra };
+}
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'cs-cli-'));
+});
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** A fresh, empty working directory for one test. */
+async function freshDir(): Promise<string> {
+  return mkdtemp(join(work, 'run-'));
+}
+
+/** Runs the built CLI in `cwd` with stdin not a TTY (closed). */
+function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return execa('node', [BIN, ...args], { cwd, env: userEnv(env), extendEnv: false, reject: false, input: '' });
+}
+
+/** Every path below `dir` with its content, to prove that nothing was written. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  async function walk(rel: string): Promise<void> {
+    for (const name of await readdir(join(dir, rel))) {
+      const p = rel === '' ? name : `${rel}/${name}`;
+      if ((await lstat(join(dir, p))).isDirectory()) {
+        out[`${p}/`] = '';
+        await walk(p);
+      } else out[p] = await readFile(join(dir, p), 'utf8');
+    }
+  }
+  await walk('');
+  return out;
+}
+
+interface PtyResult {
+  code: number | null;
+  output: string;
+  raw: string;
+  failedStep: number | null;
+}
+
+/** Runs the built CLI under a pseudo-terminal; each step waits for `expect` (a regex) and then types `send`. */
+async function pty(cwd: string, args: string[], steps: { expect: string; send: string }[], env: Record<string, string> = {}): Promise<PtyResult> {
+  const spec = { cmd: ['node', BIN, ...args], cwd, env: userEnv(env), steps, timeout: 20 };
+  const r = await execa('python3', [PTY_DRIVER, JSON.stringify(spec)], { reject: false });
+  if (r.exitCode !== 0) throw new Error(`pty driver failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as PtyResult;
+}
+
+describe('bad input: exit 2, one line on stderr naming what is valid, nothing written', () => {
+  const cases: Array<{ name: string; args: string[]; setup?: (dir: string) => Promise<void>; stderr: (string | RegExp)[] }> = [
+    { name: 'unknown --router value', args: ['svc', '--router', 'express', '--yes'], stderr: ['invalid value for --router: "express"', 'valid: stdlib, chi, gin, gorilla'] },
+    { name: 'unknown --db value', args: ['svc', '--db', 'mysql', '--yes'], stderr: ['valid: postgres, memory'] },
+    { name: 'invalid --name', args: ['svc', '--name', 'Bad_Name', '--yes'], stderr: ['invalid service name "Bad_Name"', '[a-z][a-z0-9-]*'] },
+    {
+      name: 'invalid --module',
+      args: ['svc', '--module', 'example.com/a b', '--yes'],
+      stderr: ['invalid module path "example.com/a b"', 'letters, digits and - . _ ~ +', 'example: github.com/acme/orders'],
+    },
+    { name: 'invalid --resource', args: ['svc', '--resource', 'Line Item', '--yes'], stderr: ['invalid resource "Line Item"', 'e.g. item or line-item'] },
+    { name: 'reserved --resource', args: ['svc', '--resource', 'type', '--yes'], stderr: ['invalid resource "type"', 'Go keyword'] },
+    { name: 'unknown preset', args: ['svc', '--preset', 'huge'], stderr: ['unknown preset "huge"', 'valid: minimal, standard, full'] },
+    { name: 'unreadable answers file', args: ['svc', '--answers', 'missing.json'], stderr: ['cannot read answers file missing.json', 'ENOENT'] },
+    {
+      name: 'answers file that is not JSON',
+      args: ['svc', '--answers', 'bad.json'],
+      setup: (d) => writeFile(join(d, 'bad.json'), '{\n  "router": chi\n}\n'),
+      stderr: ['answers file bad.json is not valid JSON'],
+    },
+    {
+      name: 'unknown key in the answers file',
+      args: ['svc', '--answers', 'a.json'],
+      setup: (d) => writeFile(join(d, 'a.json'), '{"router": "chi", "colour": "red"}\n'),
+      stderr: ['unknown key "colour"', 'valid: name, module, resource, router, db, cache, logger, metrics, tracing'],
+    },
+    {
+      name: 'invalid value in the answers file',
+      args: ['svc', '--answers', 'a.json', '--yes'],
+      setup: (d) => writeFile(join(d, 'a.json'), '{"cache": "memcached"}\n'),
+      stderr: ['invalid value for --cache: "memcached"', 'valid: redis, memory, none'],
+    },
+    {
+      name: 'non-empty directory without --force',
+      args: ['svc', '--preset', 'minimal'],
+      setup: async (d) => {
+        await mkdir(join(d, 'svc'));
+        await writeFile(join(d, 'svc', 'main.go'), 'package main\n');
+      },
+      stderr: ['directory svc is not empty (main.go)', '--force'],
+    },
+    {
+      name: 'a directory that is a file',
+      args: ['svc', '--preset', 'minimal', '--force'],
+      setup: (d) => writeFile(join(d, 'svc'), 'a file\n'),
+      stderr: ['svc exists and is not a directory'],
+    },
+    { name: 'unknown flag', args: ['svc', '--bogus'], stderr: ["unknown option '--bogus'"] },
+    { name: 'misspelt flag', args: ['svc', '--routr', 'chi'], stderr: ["unknown option '--routr'", 'Did you mean --router?'] },
+    { name: 'flag without its value', args: ['svc', '--router'], stderr: ["option '--router <router>' argument missing"] },
+    {
+      name: 'missing options, not interactive, no --yes',
+      args: ['svc'],
+      stderr: ['missing options: --router, --db, --cache, --logger, --[no-]metrics, --[no-]tracing', '--preset', '--answers', '--yes'],
+    },
+    { name: 'no directory and no --name', args: ['--yes'], stderr: ['missing directory'] },
+    {
+      name: 'a directory whose name cannot be a service name',
+      args: ['123', '--yes'],
+      stderr: ['cannot derive a valid name from directory "123"', '--name'],
+    },
+  ];
+
+  it.each(cases)('$name', async ({ args, setup, stderr }) => {
+    const dir = await freshDir();
+    await setup?.(dir);
+    const before = await tree(dir);
+    const r = await cli(dir, args);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    for (const s of stderr) expect(lines[0]).toContain(s);
+    expect(await tree(dir)).toEqual(before);
+  });
+});
+
+describe('--dry-run', () => {
+  it('prints path<TAB>bytes for every file and writes nothing', async () => {
+    const dir = await freshDir();
+    const r = await cli(dir, ['svc', '--preset', 'minimal', '--resource', 'line-item', '--dry-run']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const l of lines) expect(l).toMatch(/^[^\t]+\t\d+$/);
+    const listed = Object.fromEntries(lines.map((l) => l.split('\t') as [string, string]));
+    expect(listed).toHaveProperty(['.create-service/state.json']);
+    expect(listed).toHaveProperty(['go.mod']);
+    expect(r.stderr).toMatch(/nothing was written/);
+    expect(await tree(dir)).toEqual({});
+
+    // The same run for real writes exactly those files with exactly those sizes.
+    const real = await cli(dir, ['svc', '--preset', 'minimal', '--resource', 'line-item', '--no-install', '--no-git']);
+    expect(real.exitCode, real.stderr).toBe(0);
+    const written = Object.keys(await tree(join(dir, 'svc'))).filter((p) => !p.endsWith('/'));
+    expect(written.sort()).toEqual(Object.keys(listed).sort());
+    for (const [p, bytes] of Object.entries(listed)) expect((await stat(join(dir, 'svc', p))).size, p).toBe(Number(bytes));
+  });
+
+  it('does not mind a non-empty directory', async () => {
+    const dir = await freshDir();
+    await writeFile(join(dir, 'keep.txt'), 'mine\n');
+    const r = await cli(dir, ['.', '--yes', '--dry-run']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await tree(dir)).toEqual({ 'keep.txt': 'mine\n' });
+  });
+});
+
+describe('options', () => {
+  it('--json describes every option with key, flag, type, choices, default and description', async () => {
+    const r = await cli(work, ['options', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const options = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    expect(options).toEqual(describeOptions());
+    for (const o of options) {
+      expect(Object.keys(o).sort()).toEqual(
+        (o.type === 'choice' ? ['choices', 'default', 'description', 'flag', 'key', 'type'] : ['default', 'description', 'flag', 'key', 'type']),
+      );
+      expect(o.flag).toMatch(/^--(\[no-\])?[a-z]+$/);
+      expect(['string', 'choice', 'boolean']).toContain(o.type);
+    }
+  });
+
+  it('--schema prints the answers-file JSON Schema', async () => {
+    const r = await cli(work, ['options', '--schema']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const schema = JSON.parse(r.stdout) as { additionalProperties: boolean; properties: Record<string, unknown> };
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties)).toEqual(['$schema', ...describeOptions().map((o) => o.key)]);
+  });
+
+  it('without flags lists every flag and the presets', async () => {
+    const r = await cli(work, ['options']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const o of describeOptions()) expect(r.stdout).toContain(o.flag);
+    for (const p of ['minimal', 'standard', 'full']) expect(r.stdout).toContain(p);
+  });
+});
+
+describe('flags that print and exit', () => {
+  it('--version prints the package version', async () => {
+    const r = await cli(work, ['--version']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(VERSION);
+  });
+
+  it('--help prints usage on stdout', async () => {
+    const r = await cli(work, ['--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: create-service /);
+    expect(r.stderr).toBe('');
+  });
+});
+
+describe('at a terminal', () => {
+  // Colour is only ever used on a terminal, so these run under a pseudo-terminal.
+  const failing = ['svc', '--router', 'express', '--yes'];
+
+  it('uses colour by default (so the checks below mean something)', async () => {
+    const r = await pty(await freshDir(), failing, []);
+    expect(r.code).toBe(2);
+    expect(r.raw).toMatch(ANSI);
+  });
+
+  it.each([
+    ['NO_COLOR=1', [], { NO_COLOR: '1' }],
+    ['--no-color', ['--no-color'], {}],
+  ])('%s turns colour off, in errors and in a successful run', async (_what, extraArgs, env) => {
+    const bad = await pty(await freshDir(), [...failing, ...extraArgs], [], env);
+    expect(bad.code).toBe(2);
+    expect(bad.output).toContain('valid: stdlib, chi, gin, gorilla');
+    expect(bad.raw).not.toMatch(ANSI);
+
+    const dir = await freshDir();
+    const good = await pty(dir, ['svc', '--preset', 'minimal', '--yes', '--no-install', '--no-git', ...extraArgs], [], env);
+    expect(good.code, good.output).toBe(0);
+    expect(good.output).toMatch(/created svc/);
+    expect(good.raw).not.toMatch(ANSI);
+  });
+
+  it('never prompts when CI is set, even on a terminal', async () => {
+    const dir = await freshDir();
+    const r = await pty(dir, ['svc'], [], { CI: 'true' });
+    expect(r.code).toBe(2);
+    expect(r.output).toContain('missing options: --router');
+    expect(r.output).not.toContain('?');
+    expect(await tree(dir)).toEqual({});
+
+    const yes = await pty(dir, ['svc', '--preset', 'minimal', '--no-install', '--no-git'], [], { CI: 'true' });
+    expect(yes.code, yes.output).toBe(0);
+    expect(yes.output).not.toContain('Service name');
+    expect(existsSync(join(dir, 'svc', '.create-service', 'state.json'))).toBe(true);
+  });
+
+  it('Ctrl-C at a prompt exits 130 with one line and writes nothing', async () => {
+    const dir = await freshDir();
+    const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Service name', send: '\r' },
+      { expect: 'Go module path', send: '\x03' },
+    ]);
+    expect(r.failedStep, r.output).toBeNull();
+    expect(r.code, r.output).toBe(130);
+    const cancelLines = r.output.split(/\r?\n/).filter((l) => /cancel/i.test(l));
+    expect(cancelLines).toEqual(['✖ cancelled; nothing was written']);
+    expect(await tree(dir)).toEqual({});
+  });
+
+  it('Ctrl-C at a select prompt also exits 130 and writes nothing', async () => {
+    const dir = await freshDir();
+    const r = await pty(dir, ['svc', '--name', 'svc', '--module', 'example.com/svc', '--resource', 'item', '--no-install', '--no-git'], [
+      { expect: 'HTTP router', send: '\x1b[B' },
+      { expect: 'chi', send: '\x03' },
+    ]);
+    expect(r.code, r.output).toBe(130);
+    expect(r.output.split(/\r?\n/).filter((l) => /cancel/i.test(l))).toHaveLength(1);
+    expect(await tree(dir)).toEqual({});
+  });
+
+  it('answers typed at the prompts end up in the generated project', async () => {
+    const dir = await freshDir();
+    const DOWN = '\x1b[B';
+    const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Service name', send: 'orders-api\r' },
+      { expect: 'Go module path \\(example\\.com/orders-api\\)', send: '\r' },
+      { expect: 'Example resource', send: 'line-item\r' },
+      { expect: 'HTTP router', send: `${DOWN}${DOWN}\r` },
+      { expect: 'Database', send: `${DOWN}\r` },
+      { expect: 'Cache', send: `${DOWN}${DOWN}\r` },
+      { expect: 'Log backend', send: '\r' },
+      { expect: 'Prometheus metrics\\?', send: 'n\r' },
+      { expect: 'OpenTelemetry tracing\\?', send: '\r' },
+    ]);
+    expect(r.failedStep, r.output).toBeNull();
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain('created orders-api in svc');
+
+    const state = JSON.parse(await readFile(join(dir, 'svc', '.create-service', 'state.json'), 'utf8')) as {
+      answers: unknown;
+      files: Record<string, { hash: string; perm: string }>;
+    };
+    expect(state.answers).toEqual({
+      name: 'orders-api',
+      module: 'example.com/orders-api',
+      resource: 'line-item',
+      router: 'gin',
+      db: 'memory',
+      cache: 'none',
+      logger: 'slog',
+      metrics: false,
+      tracing: true,
+    });
+    // Every file the state lists is on disk with that content and mode.
+    expect(Object.keys(state.files).length).toBeGreaterThan(0);
+    for (const [p, f] of Object.entries(state.files)) {
+      const abs = join(dir, 'svc', p);
+      expect(blobId(await readFile(abs)), p).toBe(f.hash);
+      expect(((await stat(abs)).mode & 0o777).toString(8), p).toBe(f.perm);
+    }
+    expect(existsSync(join(dir, 'svc', '.git'))).toBe(false);
+  });
+});

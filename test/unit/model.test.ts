@@ -1,0 +1,237 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { Writable } from 'node:stream';
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli.js';
+import {
+  answersSchema,
+  BASE,
+  contributions,
+  describeOptions,
+  OPTIONS,
+  type Answers,
+  type OptionDecl,
+} from '../../src/options/model.js';
+import { TEMPLATES_DIR } from '../../src/paths.js';
+import { createUi } from '../../src/ui/messages.js';
+import { GO_MODULES } from '../../src/versions.js';
+
+const options = OPTIONS as readonly OptionDecl[];
+
+/** Every complete set of answers the choice and boolean options allow (the string options fixed). */
+function allAnswerSets(): Answers[] {
+  let sets: Record<string, string | boolean>[] = [{ name: 'orders', module: 'example.com/orders', resource: 'item' }];
+  for (const o of options) {
+    if (o.type === 'string') continue;
+    const values: (string | boolean)[] = o.type === 'choice' ? o.choices.map((c) => c.value) : [true, false];
+    sets = sets.flatMap((s) => values.map((v) => ({ ...s, [o.key]: v })));
+  }
+  return sets as unknown as Answers[];
+}
+
+function collector(): Writable & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return Object.assign(w, { text: () => chunks.join('') });
+}
+
+async function helpText(): Promise<string> {
+  const stdout = collector();
+  const stderr = collector();
+  const program = buildProgram({
+    ui: createUi({ stream: stderr, color: false }),
+    stdout,
+    stderr,
+    cwd: '/nonexistent',
+    env: {},
+    stdinIsTTY: false,
+  });
+  const err = await program.parseAsync(['node', 'create-service', '--help']).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CommanderError);
+  expect((err as CommanderError).exitCode).toBe(0);
+  return stdout.text();
+}
+
+describe('the option model reaches every surface', () => {
+  it('describeOptions lists every option with key, flag, type, default and description', () => {
+    const described = describeOptions();
+    expect(described.map((d) => d.key)).toEqual(options.map((o) => o.key));
+    for (const [i, o] of options.entries()) {
+      const d = described[i]!;
+      expect(d.flag).toBe(o.type === 'boolean' ? `--[no-]${o.key}` : `--${o.key}`);
+      expect(d.type).toBe(o.type);
+      expect(d.description).toBe(o.description);
+      expect(d.description.length).toBeGreaterThan(0);
+      if (o.type === 'choice') {
+        expect(d.choices).toEqual(o.choices.map((c) => c.value));
+        expect(d.choices).toContain(d.default);
+      } else {
+        expect(d).not.toHaveProperty('choices');
+      }
+      if (o.type === 'boolean') expect(typeof d.default).toBe('boolean');
+      else expect(typeof d.default).toBe('string');
+    }
+  });
+
+  it('answersSchema has a property per option and nothing else but $schema', () => {
+    const schema = answersSchema() as { additionalProperties: boolean; properties: Record<string, Record<string, unknown>> };
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', ...options.map((o) => o.key)].sort());
+    for (const o of options) {
+      const p = schema.properties[o.key]!;
+      expect(p.description).toBe(o.description);
+      if (o.type === 'choice') expect(p).toMatchObject({ enum: o.choices.map((c) => c.value), default: o.default });
+      if (o.type === 'boolean') expect(p).toMatchObject({ type: 'boolean', default: o.default });
+      if (o.type === 'string') expect(p).toMatchObject({ type: 'string' });
+    }
+  });
+
+  it('--help shows every flag of every option, and every choice', async () => {
+    const help = await helpText();
+    for (const o of options) {
+      if (o.type === 'boolean') {
+        expect(help).toMatch(new RegExp(`^\\s+--${o.key}\\s`, 'm'));
+        expect(help).toMatch(new RegExp(`^\\s+--no-${o.key}\\s`, 'm'));
+      } else {
+        expect(help).toMatch(new RegExp(`^\\s+--${o.key} <${o.valueName}>\\s`, 'm'));
+      }
+      if (o.type === 'choice') {
+        // Commander wraps long lines; compare with white space collapsed.
+        expect(help.replace(/\s+/g, ' ')).toContain(o.choices.map((c) => c.value).join(' | '));
+      }
+    }
+  });
+
+  it('every option has a prompt and a description', () => {
+    for (const o of options) {
+      expect(o.prompt.trim(), o.key).not.toBe('');
+      expect(o.description.trim(), o.key).not.toBe('');
+    }
+  });
+});
+
+describe('contributions', () => {
+  const base = { name: 'orders', module: 'example.com/orders', resource: 'item' } as const;
+
+  it('minimal answers bring the base, the router and the logger only', () => {
+    const c = contributions({ ...base, router: 'stdlib', db: 'memory', cache: 'none', logger: 'slog', metrics: false, tracing: false });
+    expect(c.templates).toEqual(['base', 'router/stdlib', 'logger/slog']);
+    expect(c.go).toEqual([...BASE.go].sort());
+  });
+
+  it('the defaults bring everything, including the combination modules', () => {
+    const c = contributions({ ...base, router: 'stdlib', db: 'postgres', cache: 'redis', logger: 'slog', metrics: true, tracing: true });
+    expect(c.templates).toEqual(['base', 'router/stdlib', 'db/postgres', 'cache/aside', 'cache/redis', 'logger/slog', 'metrics', 'tracing']);
+    expect(c.go).toEqual(
+      [
+        ...BASE.go,
+        'github.com/jackc/pgx/v5',
+        'github.com/pressly/goose/v3',
+        'github.com/redis/go-redis/v9',
+        'github.com/prometheus/client_golang',
+        'github.com/IBM/pgxpoolprometheus',
+        'go.opentelemetry.io/otel',
+        'go.opentelemetry.io/otel/sdk',
+        'go.opentelemetry.io/otel/trace',
+        'go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp',
+        'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp',
+        'github.com/exaring/otelpgx',
+        'github.com/redis/go-redis/extra/redisotel/v9',
+      ].sort(),
+    );
+  });
+
+  it('chi, memory storage, memory cache, zap and tracing without Postgres or Redis', () => {
+    const c = contributions({ ...base, router: 'chi', db: 'memory', cache: 'memory', logger: 'zap', metrics: false, tracing: true });
+    expect(c.templates).toEqual(['base', 'router/chi', 'cache/aside', 'cache/memory', 'logger/zap', 'tracing']);
+    expect(c.go).toEqual(
+      [
+        ...BASE.go,
+        'github.com/go-chi/chi/v5',
+        'github.com/jellydator/ttlcache/v3',
+        'go.uber.org/zap',
+        'go.uber.org/zap/exp',
+        'go.opentelemetry.io/otel',
+        'go.opentelemetry.io/otel/sdk',
+        'go.opentelemetry.io/otel/trace',
+        'go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp',
+        'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp',
+      ].sort(),
+    );
+  });
+
+  it('gin, Postgres, no cache, logrus and metrics without tracing', () => {
+    const c = contributions({ ...base, router: 'gin', db: 'postgres', cache: 'none', logger: 'logrus', metrics: true, tracing: false });
+    expect(c.templates).toEqual(['base', 'router/gin', 'db/postgres', 'logger/logrus', 'metrics']);
+    expect(c.go).toEqual(
+      [
+        ...BASE.go,
+        'github.com/gin-gonic/gin',
+        'github.com/jackc/pgx/v5',
+        'github.com/pressly/goose/v3',
+        'github.com/sirupsen/logrus',
+        'github.com/prometheus/client_golang',
+        'github.com/IBM/pgxpoolprometheus',
+      ].sort(),
+    );
+  });
+
+  it('has no duplicates and is sorted, for every answer set', () => {
+    for (const a of allAnswerSets()) {
+      const c = contributions(a);
+      expect(new Set(c.templates).size).toBe(c.templates.length);
+      expect(c.templates[0]).toBe('base');
+      expect(c.go).toEqual([...new Set(c.go)].sort());
+    }
+  });
+});
+
+describe('the model and the repository agree', () => {
+  const sets = allAnswerSets();
+  const folders = new Set(sets.flatMap((a) => contributions(a).templates));
+  const modules = new Set(sets.flatMap((a) => contributions(a).go));
+
+  function templateFiles(dir: string): string[] {
+    const out: string[] = [];
+    for (const e of readdirSync(dir)) {
+      const abs = join(dir, e);
+      if (statSync(abs).isDirectory()) out.push(...templateFiles(abs));
+      else if (e.endsWith('.hbs')) out.push(relative(TEMPLATES_DIR, abs).split(sep).join('/'));
+    }
+    return out;
+  }
+
+  it('every template folder the model names exists and holds templates', () => {
+    // An option value that brings nothing (db memory, cache none) names no folder at all.
+    const all = templateFiles(TEMPLATES_DIR);
+    const empty = [...folders].filter((f) => !all.some((t) => t.startsWith(`${f}/`)));
+    expect(empty, 'template folders without any .hbs file').toEqual([]);
+  });
+
+  it('every template file lies in a folder the model names (no orphans)', () => {
+    const orphans = templateFiles(TEMPLATES_DIR).filter((t) => ![...folders].some((f) => t.startsWith(`${f}/`)));
+    expect(orphans).toEqual([]);
+  });
+
+  it('no template folder is nested in another (each file belongs to exactly one option)', () => {
+    for (const a of folders) for (const b of folders) if (a !== b) expect(b.startsWith(`${a}/`), `${b} inside ${a}`).toBe(false);
+  });
+
+  it('every Go module the model names is pinned in versions.ts', () => {
+    for (const m of modules) expect(GO_MODULES, m).toHaveProperty([m]);
+    for (const m of modules) expect(GO_MODULES[m as keyof typeof GO_MODULES]).toMatch(/^v\d+\.\d+\.\d+$/);
+  });
+
+  it('every pinned module is used by some answer set (no dead pins)', () => {
+    expect(Object.keys(GO_MODULES).filter((m) => !modules.has(m as never))).toEqual([]);
+  });
+});
