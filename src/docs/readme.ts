@@ -8,7 +8,7 @@ export const TABLE_END = '<!-- options:end -->';
 export function optionsTable(): string {
   const esc = (s: string) => s.replaceAll('|', '\\|');
   const rows = describeOptions().map(
-    (o) => `| \`${o.flag}\` | ${o.choices ? o.choices.map((c) => `\`${c}\``).join(', ') : o.type} | \`${String(o.default)}\` | ${esc(o.description)} |`,
+    (o) => `| \`${o.flag}\` | ${o.choices ? o.choices.map((c) => `\`${c}\``).join(', ') : o.type} | \`${Array.isArray(o.default) ? o.default.join(',') : String(o.default)}\` | ${esc(o.description)} |`,
   );
   const presets = Object.entries(PRESETS).map(([name, p]) => `| \`${name}\` | ${esc(p.description)} |`);
   return [

@@ -11,7 +11,7 @@ import { serviceNameFromDirectory, validateModulePath, validateResource, validat
  */
 
 /** Answers as read from flags or a file before they are checked: key → value. */
-export type RawAnswers = Record<string, string | boolean>;
+export type RawAnswers = Record<string, string | boolean | string[]>;
 
 /** What one chosen value brings into the generated project. */
 export interface Contribution {
@@ -45,7 +45,7 @@ interface OptionCommon<K extends string> {
  * Answers as seen by `brings` callbacks: untyped so that declarations can
  * refer to each other without a circular type.
  */
-export type AnswersView = Readonly<Record<string, string | boolean>>;
+export type AnswersView = Readonly<Record<string, string | boolean | readonly string[]>>;
 
 /** A free-text option, checked by its validator. */
 export interface StringOption<K extends string = string> extends OptionCommon<K> {
@@ -80,14 +80,28 @@ export interface BooleanOption<K extends string = string> extends OptionCommon<K
   readonly default: boolean;
 }
 
+/**
+ * An option whose value is a set of values from a fixed list, given as a
+ * comma-separated flag (`--deploy docker,k8s`), a JSON array in the answers
+ * file, or a checkbox prompt. `none` alone means the empty set. The value is
+ * kept in the order of `choices`, without duplicates.
+ */
+export interface ListOption<K extends string = string, V extends string = string> extends OptionCommon<K> {
+  readonly type: 'list';
+  readonly valueName: string;
+  readonly choices: readonly Choice<V>[];
+  readonly default: readonly V[];
+}
+
 /** Any option declaration. */
-export type OptionDecl = StringOption | ChoiceOption | BooleanOption;
+export type OptionDecl = StringOption | ChoiceOption | BooleanOption | ListOption;
 
 const string = <K extends string>(o: Omit<StringOption<K>, 'type'>): StringOption<K> => ({ type: 'string', ...o });
 const choice = <K extends string, V extends string>(o: Omit<ChoiceOption<K, V>, 'type'>): ChoiceOption<K, V> => ({
   type: 'choice',
   ...o,
 });
+const list = <K extends string, V extends string>(o: Omit<ListOption<K, V>, 'type'>): ListOption<K, V> => ({ type: 'list', ...o });
 const boolean = <K extends string>(o: Omit<BooleanOption<K>, 'type'>): BooleanOption<K> => ({ type: 'boolean', ...o });
 
 /** What every generated project gets, whatever the answers. */
@@ -251,7 +265,13 @@ export const OPTIONS = [
 ] as const;
 
 type Decls = (typeof OPTIONS)[number];
-type ValueOf<O> = O extends ChoiceOption<string, infer V> ? V : O extends BooleanOption ? boolean : string;
+type ValueOf<O> = O extends ChoiceOption<string, infer V>
+  ? V
+  : O extends ListOption<string, infer V>
+    ? V[]
+    : O extends BooleanOption
+      ? boolean
+      : string;
 
 /** A complete, valid set of answers: one value per option. */
 export type Answers = { [O in Decls as O['key']]: ValueOf<O> };
@@ -300,8 +320,24 @@ export function flagName(o: OptionDecl): string {
  * Checks one raw value against its declaration.
  * Returns the typed value, or throws nothing and returns an error line naming the valid values.
  */
-export function checkValue(o: OptionDecl, value: unknown): { ok: true; value: string | boolean } | { ok: false; error: string } {
+export function checkValue(o: OptionDecl, value: unknown): { ok: true; value: string | boolean | string[] } | { ok: false; error: string } {
   switch (o.type) {
+    case 'list': {
+      const valid = o.choices.map((c) => c.value as string);
+      const items =
+        typeof value === 'string'
+          ? value === 'none' || value.trim() === ''
+            ? []
+            : value.split(',').map((v) => v.trim())
+          : Array.isArray(value) && value.every((v) => typeof v === 'string')
+            ? (value as string[])
+            : undefined;
+      const bad = items === undefined ? [JSON.stringify(value)] : items.filter((v) => !valid.includes(v)).map((v) => JSON.stringify(v));
+      if (bad.length > 0 || items === undefined) {
+        return { ok: false, error: `invalid value for --${o.key}: ${bad.join(', ')} (valid: a comma-separated list of ${valid.join(', ')}; or none)` };
+      }
+      return { ok: true, value: valid.filter((v) => items.includes(v)) };
+    }
     case 'boolean':
       if (typeof value === 'boolean') return { ok: true, value };
       return { ok: false, error: `invalid value for ${o.key}: ${JSON.stringify(value)} (expected true or false)` };
@@ -324,8 +360,12 @@ export function contributions(answers: Answers): Required<Contribution> {
   const go = new Set<GoModule>(BASE.go);
   const view = answers as unknown as AnswersView;
   for (const o of OPTIONS as readonly OptionDecl[]) {
-    const chosen = o.type === 'choice' ? o.choices.find((c) => c.value === view[o.key])?.brings : undefined;
-    for (const c of [chosen ?? {}, o.brings?.(view) ?? {}]) {
+    const value = view[o.key];
+    const chosen =
+      o.type === 'choice' || o.type === 'list'
+        ? o.choices.filter((c) => (Array.isArray(value) ? value.includes(c.value) : c.value === value)).map((c) => c.brings ?? {})
+        : [];
+    for (const c of [...chosen, o.brings?.(view) ?? {}]) {
       for (const t of c.templates ?? []) if (!templates.includes(t)) templates.push(t);
       for (const m of c.go ?? []) go.add(m);
     }
@@ -339,14 +379,14 @@ export function describeOptions(): Array<{
   flag: string;
   type: OptionDecl['type'];
   choices?: string[];
-  default: string | boolean;
+  default: string | boolean | readonly string[];
   description: string;
 }> {
   return (OPTIONS as readonly OptionDecl[]).map((o) => ({
     key: o.key,
     flag: flagName(o),
     type: o.type,
-    ...(o.type === 'choice' ? { choices: o.choices.map((c) => c.value) } : {}),
+    ...(o.type === 'choice' || o.type === 'list' ? { choices: o.choices.map((c) => c.value) } : {}),
     default: o.type === 'string' ? defaultText(o) : o.default,
     description: o.description,
   }));
@@ -372,7 +412,15 @@ export function answersSchema(): Record<string, unknown> {
         ? { type: 'boolean', description: o.description, default: o.default }
         : o.type === 'choice'
           ? { enum: o.choices.map((c) => c.value), description: o.description, default: o.default }
-          : { type: 'string', description: o.description };
+          : o.type === 'list'
+            ? {
+                type: 'array',
+                items: { enum: o.choices.map((c) => c.value) },
+                uniqueItems: true,
+                description: o.description,
+                default: o.default,
+              }
+            : { type: 'string', description: o.description };
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

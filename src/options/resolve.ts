@@ -10,6 +10,7 @@ export interface Prompter {
   input(q: { message: string; default?: string; validate?: (value: string) => string | true }): Promise<string>;
   select(q: { message: string; choices: { value: string; name: string; description?: string }[]; default?: string }): Promise<string>;
   confirm(q: { message: string; default?: boolean }): Promise<boolean>;
+  checkbox(q: { message: string; choices: { value: string; name: string; description?: string; checked?: boolean }[] }): Promise<string[]>;
 }
 
 /** Everything resolution looks at. No field is read from the environment here: the caller decides. */
@@ -66,8 +67,9 @@ export function checkAnswersFile(data: unknown, file: string): RawAnswers {
     if (!answerKeys().includes(key)) {
       throw new UsageError(`answers file ${file}: unknown key "${key}" (valid: ${answerKeys().join(', ')})`);
     }
-    if (typeof value !== 'string' && typeof value !== 'boolean') {
-      throw new UsageError(`answers file ${file}: "${key}" must be a string or a boolean`);
+    const stringList = Array.isArray(value) && value.every((v) => typeof v === 'string');
+    if (typeof value !== 'string' && typeof value !== 'boolean' && !stringList) {
+      throw new UsageError(`answers file ${file}: "${key}" must be a string, a boolean or a list of strings`);
     }
     out[key] = value;
   }
@@ -93,7 +95,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
   }
 
   // Explicit values, highest precedence first, each checked now.
-  const given: Record<string, string | boolean> = {};
+  const given: Record<string, string | boolean | string[]> = {};
   for (const o of OPTIONS as readonly OptionDecl[]) {
     for (const source of [input.flags, input.answersFile ?? {}, preset]) {
       if (!(o.key in source)) continue;
@@ -124,13 +126,13 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
     }
   }
 
-  const answers: Record<string, string | boolean> = {};
+  const answers: Record<string, string | boolean | string[]> = {};
   for (const o of OPTIONS as readonly OptionDecl[]) {
     if (o.key in given) {
       answers[o.key] = given[o.key]!;
       continue;
     }
-    const fallback =
+    const fallback: string | boolean | readonly string[] =
       o.type === 'string' ? o.default({ directory: input.cwd === undefined ? directory : resolvePath(input.cwd, directory), answers }) : o.default;
     const value = ask ? await askFor(ask, o, fallback) : fallback;
     const checked = checkValue(o, value);
@@ -146,8 +148,18 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
   return { directory, answers: answers as Answers };
 }
 
-async function askFor(p: Prompter, o: OptionDecl, fallback: string | boolean): Promise<string | boolean> {
+async function askFor(p: Prompter, o: OptionDecl, fallback: string | boolean | readonly string[]): Promise<string | boolean | string[]> {
   switch (o.type) {
+    case 'list':
+      return p.checkbox({
+        message: o.prompt,
+        choices: o.choices.map((c) => ({
+          value: c.value,
+          name: c.value,
+          description: c.description,
+          checked: (fallback as readonly string[]).includes(c.value),
+        })),
+      });
     case 'boolean':
       return p.confirm({ message: o.prompt, default: fallback as boolean });
     case 'choice':

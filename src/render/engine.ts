@@ -2,7 +2,7 @@ import Handlebars from 'handlebars';
 
 /**
  * A Handlebars environment of our own (never the shared global one) with the
- * helpers templates may use: eq, ne, and, or, not. Output is not
+ * helpers templates may use: eq, ne, and, or, not, includes (list membership). Output is not
  * HTML-escaped: templates produce Go, YAML and Markdown.
  *
  * Strict mode only checks `{{field}}`; a helper argument such as the `dbms` in
@@ -31,6 +31,11 @@ export function createEngine(): typeof Handlebars {
   hb.registerHelper('and', (...all: unknown[]) => args('and', all).every(Boolean));
   hb.registerHelper('or', (...all: unknown[]) => args('or', all).some(Boolean));
   hb.registerHelper('not', (...all: unknown[]) => !args('not', all)[0]);
+  hb.registerHelper('includes', (...all: unknown[]) => {
+    const [list, value] = args('includes', all);
+    if (!Array.isArray(list)) throw new Error('includes: the first argument must be a list option');
+    return list.includes(value);
+  });
   for (const name of ['if', 'unless', 'each', 'with']) {
     const builtin = hb.helpers[name] as (...all: unknown[]) => unknown;
     hb.registerHelper(name, function (this: unknown, ...all: unknown[]) {

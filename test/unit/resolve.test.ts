@@ -286,10 +286,17 @@ describe('checkAnswersFile', () => {
     );
   });
 
-  it.each([[1], [null], [['chi']], [{ nested: true }]])('rejects a value of the wrong type: %j', (value) => {
+  it.each([[1], [null], [[1, 2]], [{ nested: true }]])('rejects a value of the wrong type: %j', (value) => {
     const call = () => checkAnswersFile({ router: value }, 'a.json');
     expect(call).toThrow(UsageError);
-    expect(call).toThrow(/"router" must be a string or a boolean/);
+    expect(call).toThrow(/"router" must be a string, a boolean or a list of strings/);
+  });
+
+  it('accepts a list of strings in the file, and resolution rejects it for a single-choice option', async () => {
+    const file = checkAnswersFile({ router: ['chi'] }, 'a.json');
+    await expect(resolveAnswers({ directory: 'x', flags: {}, answersFile: file, yes: true, interactive: false })).rejects.toThrow(
+      /invalid value for --router: \["chi"\] \(valid: stdlib, chi, gin, gorilla\)/,
+    );
   });
 
   it.each([[[]], [null], ['router'], [42], [true]])('rejects a file that is not an object: %j', (data) => {
