@@ -34,6 +34,7 @@ export const GO_MODULES = {
   'go.opentelemetry.io/otel': 'v1.47.0',
   'go.opentelemetry.io/otel/sdk': 'v1.47.0',
   'go.opentelemetry.io/otel/trace': 'v1.47.0',
+  'go.opentelemetry.io/otel/metric': 'v1.47.0',
   'go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp': 'v1.47.0',
   'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp': 'v0.72.0',
 } as const satisfies Record<string, string>;

@@ -254,6 +254,8 @@ export const OPTIONS = [
               'go.opentelemetry.io/otel',
               'go.opentelemetry.io/otel/sdk',
               'go.opentelemetry.io/otel/trace',
+              // For the no-op MeterProvider handed to otelhttp and otelpgx, so they never fall back to the global one.
+              'go.opentelemetry.io/otel/metric',
               'go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp',
               'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp',
               ...(a.db === 'postgres' ? (['github.com/exaring/otelpgx'] as const) : []),

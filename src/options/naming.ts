@@ -66,6 +66,9 @@ const GO_RESERVED = new Set([
   'panic', 'print', 'println', 'real', 'recover',
   'cache', 'config', 'context', 'domain', 'errors', 'health', 'http', 'httpapi', 'json', 'logging', 'memory',
   'middleware', 'postgres', 'redis', 'service', 'slog', 'time', 'uuid', 'fmt', 'strings', 'sync', 'testing',
+  // Local variable names the generated code uses next to the resource's own.
+  'ctx', 'err', 'id', 'ids', 'row', 'rows', 'tx', 'ok', 'found', 'want', 'got', 'after', 'next', 'page', 'limit',
+  'cursor', 'pool', 'db', 'in', 'out', 'tc', 'tt',
 ]);
 
 /**
@@ -74,8 +77,8 @@ const GO_RESERVED = new Set([
  * generated code uses, and with a plural distinct from the singular.
  */
 export function validateResource(resource: string): string | undefined {
-  if (!RESOURCE.test(resource)) {
-    return `invalid resource "${resource}": use lower-case words separated by - or _, e.g. item or line-item`;
+  if (!RESOURCE.test(resource) || resource.length < 2) {
+    return `invalid resource "${resource}": use lower-case words separated by - or _, at least two characters, e.g. item or line-item`;
   }
   const names = resourceNames(resource);
   for (const word of [names.name, names.names]) {
