@@ -1,18 +1,24 @@
-import { confirm, input, select } from '@inquirer/prompts';
+import { checkbox, confirm, input, select } from '@inquirer/prompts';
 import { Command, CommanderError, Option } from 'commander';
+import { resolve as resolvePath } from 'node:path';
 import { create } from './commands/create.js';
 import { printOptions } from './commands/options.js';
+import { checkCommand } from './commands/check.js';
+import { diffCommand } from './commands/diff.js';
+import { upgradeCommand } from './commands/upgrade.js';
 import { CancelledError, UsageError } from './errors.js';
 import { OPTIONS, PRESETS, type OptionDecl, type RawAnswers } from './options/model.js';
 import { isInteractive, type Prompter } from './options/resolve.js';
 import { GENERATOR, TEMPLATES_DIR } from './paths.js';
 import { colorWanted, createUi, type Ui } from './ui/messages.js';
+import { ExitCode } from './upgrade/exit.js';
 
 /** The real prompter: @inquirer/prompts on the terminal. */
 const inquirer: Prompter = {
   input: (q) => input(q),
   select: (q) => select(q),
   confirm: (q) => confirm(q),
+  checkbox: (q) => checkbox(q),
 };
 
 /** Commander flags for one option declaration; booleans get `--x` and `--no-x`. */
@@ -25,6 +31,13 @@ function flagsFor(o: OptionDecl): Option[] {
       ];
     case 'choice':
       return [new Option(`--${o.key} <${o.valueName}>`, `${o.description}: ${o.choices.map((c) => c.value).join(' | ')} (default: ${o.default})`)];
+    case 'list':
+      return [
+        new Option(
+          `--${o.key} <${o.valueName}>`,
+          `${o.description}: comma list of ${o.choices.map((c) => c.value).join(', ')}, or none (default: ${o.default.join(',')})`,
+        ),
+      ];
     case 'string':
       return [new Option(`--${o.key} <${o.valueName}>`, o.description)];
   }
@@ -37,9 +50,16 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
     .argument('[directory]', 'where to create the service (must be empty or missing unless --force)')
     .version(GENERATOR.version, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // A usage error is one line, also when commander adds "(Did you mean --router?)".
+      outputError: (s, write) => write(`${s.trimEnd().replace(/\s*\n\s*/g, ' ')}\n`),
+    })
     .exitOverride()
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Options after a subcommand's name belong to the subcommand (`upgrade --dry-run`).
+    .enablePositionalOptions();
 
   for (const o of OPTIONS as readonly OptionDecl[]) for (const f of flagsFor(o)) program.addOption(f);
   program
@@ -84,6 +104,55 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
     .option('--schema', 'the JSON Schema of the answers file')
     .action((opts: { json?: boolean; schema?: boolean }) => printOptions(io.stdout, { json: Boolean(opts.json), schema: Boolean(opts.schema) }));
 
+  const where = (opts: { cwd?: string }) => (opts.cwd === undefined ? io.cwd : resolvePath(io.cwd, opts.cwd));
+  const cwdOption = () => new Option('--cwd <dir>', 'run in this generated project instead of the current directory');
+  program
+    .command('upgrade')
+    .description('re-render with this version and the recorded answers (plus --set), merging with your edits')
+    .addOption(new Option('--set <key=value>', 'change an answer (repeatable), e.g. --set cache=none').argParser((v: string, prev: string[] = []) => [...prev, v]))
+    .option('--dry-run', 'print the per-file plan and the diff; write nothing')
+    .option('-y, --yes', 'never prompt: default new options, apply without asking')
+    .option('--continue', 'finish an upgrade that stopped with conflicts (refuses while markers remain)')
+    .option('--abort', 'undo an unfinished upgrade: restore the tree exactly as it was')
+    .option('--force', 'start even with uncommitted changes or without git (not recommended)')
+    .addOption(cwdOption())
+    .option('--no-color', 'no colour in output (also when NO_COLOR is set)')
+    .action(async (opts: Record<string, unknown>) => {
+      const yes = Boolean(opts.yes);
+      await upgradeCommand({
+        cwd: where(opts),
+        sets: (opts.set as string[] | undefined) ?? [],
+        dryRun: Boolean(opts.dryRun),
+        yes,
+        continue: Boolean(opts.continue),
+        abort: Boolean(opts.abort),
+        force: Boolean(opts.force),
+        interactive: isInteractive({ stdinIsTTY: io.stdinIsTTY, env: io.env, yes }),
+        prompter: inquirer,
+        ui: io.ui,
+        stdout: io.stdout,
+        templates: TEMPLATES_DIR,
+        generator: GENERATOR,
+      });
+    });
+
+  program
+    .command('check')
+    .description('for CI: exit 1 when an update is available, conflicts remain, a generated-only file was edited, or an upgrade is unfinished')
+    .addOption(cwdOption())
+    .option('--no-color', 'no colour in output (also when NO_COLOR is set)')
+    .action((opts: { cwd?: string }) => checkCommand({ cwd: where(opts), ui: io.ui, stdout: io.stdout, templates: TEMPLATES_DIR, generator: GENERATOR }));
+
+  program
+    .command('diff')
+    .description('your changes to generated files, against their pristine render')
+    .argument('[path]', 'a generated file or folder')
+    .addOption(cwdOption())
+    .option('--no-color', 'no colour in output (also when NO_COLOR is set)')
+    .action((path: string | undefined, opts: { cwd?: string }) =>
+      diffCommand({ cwd: where(opts), path, ui: io.ui, stdout: io.stdout, templates: TEMPLATES_DIR, generator: GENERATOR }),
+    );
+
   return program;
 }
 
@@ -105,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof ExitCode) return err.exitCode;
     if (err instanceof CommanderError) {
       // Commander has already printed its one-line message.
       return err.exitCode === 0 ? 0 : 2;

@@ -6,6 +6,7 @@ import { checkAnswersFile, resolveAnswers, type Prompter } from '../options/reso
 import { renderProject, type Generator } from '../render/render.js';
 import { loadTemplates } from '../render/templates.js';
 import { gitInit } from '../steps/git.js';
+import { recordBase } from '../upgrade/base.js';
 import { goModTidy } from '../steps/gomod.js';
 import type { StepResult } from '../steps/run.js';
 import type { Ui } from '../ui/messages.js';
@@ -45,6 +46,7 @@ export async function create(ctx: CreateContext): Promise<void> {
   const { directory, answers } = await withCancel(() =>
     resolveAnswers({
       directory: ctx.directory,
+      cwd: ctx.cwd,
       flags: ctx.flags,
       answersFile,
       preset: ctx.preset,
@@ -71,6 +73,10 @@ export async function create(ctx: CreateContext): Promise<void> {
   if (ctx.install) report(ctx.ui, 'go mod tidy', await ctx.ui.step('go mod tidy', () => goModTidy(target)));
   if (ctx.git) {
     report(ctx.ui, 'git init', await ctx.ui.step('git init', () => gitInit(target, `Initial commit from ${ctx.generator.name} ${ctx.generator.version}`)));
+    // `upgrade` merges against this pristine render (go mod tidy has already changed go.mod on disk).
+    await recordBase(target, files, `${ctx.generator.name} ${ctx.generator.version}`).catch((err: Error) =>
+      ctx.ui.warn(`could not record the pristine render for \`create-service upgrade\` (${err.message}); upgrades may report files you change as conflicts`),
+    );
   }
   nextSteps(ctx.ui, shownPath(ctx.cwd, target), answers.db === 'postgres', ctx.install);
 }
@@ -96,7 +102,8 @@ async function readAnswersFile(path: string, shown: string): Promise<RawAnswers>
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`answers file ${shown} is not valid JSON: ${(err as Error).message}`);
+    // JSON.parse quotes the file's text, new lines included; a usage error is one line.
+    throw new UsageError(`answers file ${shown} is not valid JSON: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')}`);
   }
   return checkAnswersFile(data, shown);
 }

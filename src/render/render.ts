@@ -12,6 +12,36 @@ export interface RenderedFile {
   content: string;
   /** Unix permission bits: 0o755 for scripts (content starting with `#!`), else 0o644. */
   mode: number;
+  /** How `create-service upgrade` treats the file; absent means `merge`. See templatePolicy. */
+  policy?: UpgradePolicy;
+}
+
+/**
+ * How `create-service upgrade` treats a generated file:
+ * - `merge` (the default): the user's edits and the template's changes are merged three-way;
+ * - `owned`: fully generated; a user's edit is a hard conflict, never merged;
+ * - `seed`: written once when it first appears, never touched again.
+ */
+export type UpgradePolicy = 'merge' | 'owned' | 'seed';
+
+/** Every upgrade policy a template may declare. */
+export const UPGRADE_POLICIES: readonly UpgradePolicy[] = ['merge', 'owned', 'seed'];
+
+/** A template's first line `{{!-- upgrade: <policy> --}}` declares its policy; the line is not rendered. */
+const POLICY_LINE = /^\{\{!--\s*upgrade:\s*(\S*)\s*--\}\}[ \t]*(\r?\n|$)/;
+
+/**
+ * Splits a template's source into its upgrade policy and the body to render.
+ * Throws for a policy that does not exist.
+ */
+export function templatePolicy(source: string, name: string): { policy: UpgradePolicy; body: string } {
+  const m = POLICY_LINE.exec(source);
+  if (!m) return { policy: 'merge', body: source };
+  const policy = m[1] as UpgradePolicy;
+  if (!UPGRADE_POLICIES.includes(policy)) {
+    throw new Error(`template ${name}: unknown upgrade policy "${m[1]}" (valid: ${UPGRADE_POLICIES.join(', ')})`);
+  }
+  return { policy, body: source.slice(m[0].length) };
 }
 
 /** Which generator produced a render; recorded in the state file. */
@@ -23,8 +53,29 @@ export interface Generator {
 /** Where the generated project records how it was made (the upgrade command reads it). */
 export const STATE_PATH = '.create-service/state.json';
 
-/** Version of the state file's layout. */
-export const STATE_SCHEMA_VERSION = 1;
+/** Version of the state file's layout (2: files carry `perm` and `policy`; 1 had `mode`). */
+export const STATE_SCHEMA_VERSION = 2;
+
+/** Version of the layout of the recorded answers; bump it when an answer is renamed or reinterpreted. */
+export const ANSWERS_SCHEMA_VERSION = 1;
+
+/** What the state file records for one generated file: its PRISTINE render, never the user's version. */
+export interface StateFileEntry {
+  /** Git blob id of the pristine rendered content. */
+  hash: string;
+  /** Permission bits in octal: `644` or `755`. */
+  perm: string;
+  policy: UpgradePolicy;
+}
+
+/** The content of `.create-service/state.json` as rendered (upgrade adds `inProgress` while it runs). */
+export interface ProjectState {
+  schemaVersion: number;
+  generator: Generator;
+  answersSchemaVersion: number;
+  answers: Answers;
+  files: Record<string, StateFileEntry>;
+}
 
 /** The template context: what `{{...}}` expressions can name (see templates/README.md). */
 export function templateContext(answers: Answers, generator: Generator): Record<string, unknown> {
@@ -58,13 +109,17 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
         .replaceAll('__name__', answers.name)
         .replaceAll('__resources__', names.snakes)
         .replaceAll('__resource__', names.snake);
-      const content = compile(hb, t.source, `${folder}/${t.path}.hbs`)(context);
+      const name = `${folder}/${t.path}.hbs`;
+      const { policy, body } = templatePolicy(t.source, name);
+      const content = compile(hb, body, name)(context);
       // A template that renders to nothing but white space is a file this
       // combination of answers does not need.
       if (content.trim() === '') continue;
       const previous = byPath.get(path);
       if (previous) throw new Error(`templates ${previous.folder} and ${folder} both produce ${path}`);
-      byPath.set(path, { folder, file: { path, content, mode: content.startsWith('#!') ? 0o755 : 0o644 } });
+      const file: RenderedFile = { path, content, mode: content.startsWith('#!') ? 0o755 : 0o644 };
+      if (policy !== 'merge') file.policy = policy;
+      byPath.set(path, { folder, file });
     }
   }
   const files = [...byPath.values()].map((v) => v.file);
@@ -78,14 +133,27 @@ export function blobId(content: string | Buffer): string {
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
-function stateFile(answers: Answers, generator: Generator, files: RenderedFile[]): RenderedFile {
-  const state = {
+/** The state a render records: generator, answers and every file but the state file itself. */
+export function projectState(answers: Answers, generator: Generator, files: readonly RenderedFile[]): ProjectState {
+  return {
     schemaVersion: STATE_SCHEMA_VERSION,
     generator,
+    answersSchemaVersion: ANSWERS_SCHEMA_VERSION,
     answers,
     files: Object.fromEntries(
-      [...files].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => [f.path, { hash: blobId(f.content), mode: f.mode.toString(8) }]),
+      files
+        .filter((f) => f.path !== STATE_PATH)
+        .sort((a, b) => (a.path < b.path ? -1 : 1))
+        .map((f) => [f.path, { hash: blobId(f.content), perm: f.mode.toString(8), policy: f.policy ?? 'merge' }]),
     ),
   };
-  return { path: STATE_PATH, content: `${JSON.stringify(state, null, 2)}\n`, mode: 0o644 };
+}
+
+/** The state file's bytes: the only serialisation of a state, so upgrade writes exactly what create writes. */
+export function serializeState(state: ProjectState & { inProgress?: unknown }): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
+}
+
+function stateFile(answers: Answers, generator: Generator, files: RenderedFile[]): RenderedFile {
+  return { path: STATE_PATH, content: serializeState(projectState(answers, generator, files)), mode: 0o644 };
 }

@@ -4,9 +4,9 @@ import { OPTIONS, PRESETS, type OptionDecl } from '../../src/options/model.js';
 import { checkAnswersFile, isInteractive, resolveAnswers, type Prompter, type ResolveInput } from '../../src/options/resolve.js';
 
 interface Question {
-  kind: 'input' | 'select' | 'confirm';
+  kind: 'input' | 'select' | 'confirm' | 'checkbox';
   message: string;
-  default?: string | boolean;
+  default?: string | boolean | string[];
   choices?: string[];
   validate?: (value: string) => string | true;
 }
@@ -16,7 +16,7 @@ interface Question {
  * the question's message), or with the question's default — as pressing Enter
  * would. Like @inquirer/prompts, it refuses an input its validator rejects.
  */
-function fakePrompter(replies: Record<string, string | boolean> = {}): Prompter & { asked: Question[] } {
+function fakePrompter(replies: Record<string, string | boolean | string[]> = {}): Prompter & { asked: Question[] } {
   const asked: Question[] = [];
   const reply = (q: Question) => {
     asked.push(q);
@@ -32,6 +32,13 @@ function fakePrompter(replies: Record<string, string | boolean> = {}): Prompter 
     input: async (q) => reply({ kind: 'input', ...q }) as string,
     select: async (q) => reply({ kind: 'select', ...q, choices: q.choices.map((c) => c.value) }) as string,
     confirm: async (q) => reply({ kind: 'confirm', ...q }) as boolean,
+    checkbox: async (q) =>
+      reply({
+        kind: 'checkbox',
+        message: q.message,
+        choices: q.choices.map((c) => c.value),
+        default: q.choices.filter((c) => c.checked).map((c) => c.value),
+      }) as string[],
   };
 }
 
