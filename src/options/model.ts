@@ -264,6 +264,59 @@ export const OPTIONS = [
           }
         : {},
   }),
+  list({
+    key: 'deploy',
+    valueName: 'list',
+    description: 'deploy artifacts: Dockerfile, Compose file, Kubernetes (kustomize), Helm chart',
+    prompt: 'Deploy artifacts',
+    required: false,
+    default: ['docker', 'compose', 'k8s'],
+    choices: [
+      { value: 'docker', description: 'multi-stage Dockerfile, distroless, non-root', brings: { templates: ['deploy/docker'] } },
+      { value: 'compose', description: 'compose.yaml with the chosen dependencies', brings: { templates: ['deploy/compose'] } },
+      { value: 'k8s', description: 'kustomize base with dev and prod overlays', brings: { templates: ['deploy/k8s'] } },
+      { value: 'helm', description: 'Helm chart under deploy/helm/<name>', brings: { templates: ['deploy/helm'] } },
+    ],
+  }),
+  choice({
+    key: 'ci',
+    valueName: 'ci',
+    description: 'CI workflow: lint, test with Postgres/Redis services, build, docker build',
+    prompt: 'CI workflow',
+    required: false,
+    default: 'github',
+    choices: [
+      { value: 'github', description: 'GitHub Actions (.github/workflows/ci.yml)', brings: { templates: ['ci/github'] } },
+      { value: 'gitlab', description: 'GitLab CI (.gitlab-ci.yml)', brings: { templates: ['ci/gitlab'] } },
+      { value: 'none', description: 'no CI workflow' },
+    ],
+  }),
+  choice({
+    key: 'mesh',
+    valueName: 'mesh',
+    description: 'service mesh: sidecar-injection annotations and mTLS-friendly port names in Kubernetes objects',
+    prompt: 'Service mesh',
+    required: false,
+    default: 'none',
+    choices: [
+      { value: 'none', description: 'no mesh' },
+      { value: 'istio', description: 'Istio sidecar injection' },
+      { value: 'linkerd', description: 'Linkerd proxy injection' },
+    ],
+  }),
+  choice({
+    key: 'ingress',
+    valueName: 'ingress',
+    description: 'how traffic reaches the service in Kubernetes',
+    prompt: 'Ingress',
+    required: false,
+    default: 'none',
+    choices: [
+      { value: 'none', description: 'no ingress object' },
+      { value: 'ingress', description: 'networking.k8s.io/v1 Ingress' },
+      { value: 'gateway', description: 'Gateway API HTTPRoute (gateway.networking.k8s.io/v1)' },
+    ],
+  }),
 ] as const;
 
 type Decls = (typeof OPTIONS)[number];
@@ -287,23 +340,45 @@ export interface Preset {
   readonly answers: Partial<Answers>;
 }
 
-const everythingOn = { router: 'stdlib', db: 'postgres', cache: 'redis', logger: 'slog', metrics: true, tracing: true } as const;
+const standard: Partial<Answers> = {
+  router: 'stdlib',
+  db: 'postgres',
+  cache: 'redis',
+  logger: 'slog',
+  metrics: true,
+  tracing: true,
+  deploy: ['docker', 'compose', 'k8s'],
+  ci: 'github',
+  mesh: 'none',
+  ingress: 'none',
+};
 
 /** The presets of `--preset`. */
 export const PRESETS = {
   minimal: {
-    description: 'stdlib router, in-memory storage, no cache, no metrics or tracing: the smallest service that runs',
-    answers: { router: 'stdlib', db: 'memory', cache: 'none', logger: 'slog', metrics: false, tracing: false },
+    description: 'stdlib router, in-memory storage, no cache, no metrics or tracing, a Dockerfile and no CI: the smallest service that runs',
+    answers: {
+      router: 'stdlib',
+      db: 'memory',
+      cache: 'none',
+      logger: 'slog',
+      metrics: false,
+      tracing: false,
+      deploy: ['docker'],
+      ci: 'none',
+      mesh: 'none',
+      ingress: 'none',
+    },
   },
   standard: {
-    description: 'the defaults: stdlib router, Postgres, Redis cache, slog, Prometheus metrics, OpenTelemetry tracing',
-    answers: everythingOn,
+    description: 'the defaults: stdlib router, Postgres, Redis cache, slog, metrics, tracing, Docker, Compose, kustomize, GitHub Actions',
+    answers: standard,
   },
   full: {
-    description: 'every production feature on (today the same answers as standard)',
-    answers: everythingOn,
+    description: 'standard plus a Helm chart and a Kubernetes Ingress',
+    answers: { ...standard, deploy: ['docker', 'compose', 'k8s', 'helm'], ingress: 'ingress' },
   },
-} as const satisfies Record<string, Preset>;
+} satisfies Record<string, Preset>;
 
 /** The name of a preset. */
 export type PresetName = keyof typeof PRESETS;

@@ -89,7 +89,7 @@ export function checkAnswersFile(data: unknown, file: string): RawAnswers {
 export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
   let preset: RawAnswers = {};
   if (input.preset !== undefined) {
-    const p = (PRESETS as Record<string, { answers: RawAnswers }>)[input.preset];
+    const p = (PRESETS as unknown as Record<string, { answers: RawAnswers }>)[input.preset];
     if (!p) throw new UsageError(`unknown preset "${input.preset}" (valid: ${Object.keys(PRESETS).join(', ')})`);
     preset = p.answers;
   }
