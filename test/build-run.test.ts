@@ -236,3 +236,43 @@ async function checkContract(base: string, admin: string, answers: Awaited<Retur
   }
   expect((await fetch(`${admin}/debug/pprof/`)).status).toBe(200);
 }
+
+/**
+ * Upgrade group 10: a project made by "the previous release" and edited by
+ * its user is upgraded to this release (optionally changing an option), and
+ * must still build, vet and pass its own tests.
+ */
+describe.sequential('build after upgrade', () => {
+  const cases = [
+    { variant: 'standard', sets: ['cache=memory'] },
+    { variant: 'minimal', sets: [] as string[] },
+  ];
+  for (const { variant, sets } of cases) {
+    it(`${variant}, upgraded${sets.length ? ` with --set ${sets.join(' ')}` : ''}, builds and passes its tests`, async () => {
+      const { prepareUpgradedProject } = await import('./upgrade/support.js');
+      const answers = await variantAnswers(variant);
+      const work = mkdtempSync(join(tmpdir(), `cs-upgraded-${variant}-`));
+      const db = answers.db === 'postgres' ? await freshDatabase(`cs_up_${variant}`) : undefined;
+      try {
+        const dir = join(work, answers.name);
+        await prepareUpgradedProject({ dir, answers, sets });
+        const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+          execa(cmd, args, { cwd: dir, all: true, env: { ...env, GOFLAGS: '-buildvcs=false' } }).catch((err: { all?: string }) => {
+            throw new Error(`${cmd} ${args.join(' ')} failed:\n${err.all ?? String(err)}`);
+          });
+        await run('go', ['mod', 'tidy']);
+        expect((await run('gofmt', ['-l', '.'])).stdout.trim()).toBe('');
+        await run('go', ['vet', './...']);
+        const env: Record<string, string> = { TEST_REDIS_URL: `redis://${REDIS.host}:${REDIS.port}/0` };
+        if (db) env.TEST_DATABASE_URL = db.url;
+        const r = await run('go', ['test', '-count=1', './...'], env);
+        expect(r.all).toMatch(/^ok\s+\S+\/internal\/userext/m);
+        expect(r.all).not.toMatch(/^FAIL/m);
+        if (sets.includes('cache=memory')) expect(readFileSync(join(dir, 'internal/cache/memory', `${resourceNames(answers.resource).snake}.go`), 'utf8')).toContain('package memory');
+      } finally {
+        await db?.drop();
+        rmSync(work, { recursive: true, force: true });
+      }
+    }, 10 * MINUTES);
+  }
+});
