@@ -16,6 +16,8 @@ export const GO_MODULES = {
   'golang.org/x/time': 'v0.16.0',
   'golang.org/x/sync': 'v0.24.0',
   'github.com/sony/gobreaker/v2': 'v2.4.0',
+  'github.com/golang-jwt/jwt/v5': 'v5.3.1',
+  'github.com/MicahParks/keyfunc/v3': 'v3.9.1',
   'go.yaml.in/yaml/v3': 'v3.0.6',
   'github.com/jackc/pgx/v5': 'v5.12.0',
   'github.com/pressly/goose/v3': 'v3.29.0',

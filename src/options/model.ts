@@ -264,6 +264,22 @@ export const OPTIONS = [
           }
         : {},
   }),
+  choice({
+    key: 'auth',
+    valueName: 'auth',
+    description: 'authentication of the API; health and metrics endpoints stay open',
+    prompt: 'API authentication',
+    required: false,
+    default: 'none',
+    choices: [
+      { value: 'none', description: 'no authentication' },
+      {
+        value: 'jwt',
+        description: 'JWT bearer tokens (golang-jwt/jwt v5): HS256 secret or RS256/ES256 keys from a JWKS URL',
+        brings: { templates: ['auth/jwt'], go: ['github.com/golang-jwt/jwt/v5', 'github.com/MicahParks/keyfunc/v3'] },
+      },
+    ],
+  }),
   list({
     key: 'deploy',
     valueName: 'list',
@@ -351,6 +367,7 @@ const standard: Partial<Answers> = {
   ci: 'github',
   mesh: 'none',
   ingress: 'none',
+  auth: 'none',
 };
 
 /** The presets of `--preset`. */
@@ -368,6 +385,7 @@ export const PRESETS = {
       ci: 'none',
       mesh: 'none',
       ingress: 'none',
+      auth: 'none',
     },
   },
   standard: {
@@ -375,8 +393,8 @@ export const PRESETS = {
     answers: standard,
   },
   full: {
-    description: 'standard plus a Helm chart and a Kubernetes Ingress',
-    answers: { ...standard, deploy: ['docker', 'compose', 'k8s', 'helm'], ingress: 'ingress' },
+    description: 'standard plus JWT authentication, a Helm chart and a Kubernetes Ingress',
+    answers: { ...standard, auth: 'jwt', deploy: ['docker', 'compose', 'k8s', 'helm'], ingress: 'ingress' },
   },
 } satisfies Record<string, Preset>;
 
