@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { relative, resolve as resolvePath } from 'node:path';
 import { CancelledError, UsageError } from '../errors.js';
 import { contributions, type RawAnswers } from '../options/model.js';
 import { checkAnswersFile, resolveAnswers, type Prompter } from '../options/resolve.js';
@@ -88,7 +88,7 @@ function shownPath(cwd: string, target: string): string {
 }
 
 function relativeTo(ctx: Pick<CreateContext, 'cwd'>, p: string): string {
-  return p.startsWith('/') ? p : `${ctx.cwd}/${p}`;
+  return resolvePath(ctx.cwd, p);
 }
 
 async function readAnswersFile(path: string, shown: string): Promise<RawAnswers> {
