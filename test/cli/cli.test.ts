@@ -210,10 +210,12 @@ describe('options', () => {
     expect(options).toEqual(describeOptions());
     for (const o of options) {
       expect(Object.keys(o).sort()).toEqual(
-        (o.type === 'choice' ? ['choices', 'default', 'description', 'flag', 'key', 'type'] : ['default', 'description', 'flag', 'key', 'type']),
+        o.type === 'choice' || o.type === 'list'
+          ? ['choices', 'default', 'description', 'flag', 'key', 'type']
+          : ['default', 'description', 'flag', 'key', 'type'],
       );
       expect(o.flag).toMatch(/^--(\[no-\])?[a-z]+$/);
-      expect(['string', 'choice', 'boolean']).toContain(o.type);
+      expect(['string', 'choice', 'boolean', 'list']).toContain(o.type);
     }
   });
 
@@ -325,6 +327,12 @@ describe('at a terminal', () => {
       { expect: 'Log backend', send: '\r' },
       { expect: 'Prometheus metrics\\?', send: 'n\r' },
       { expect: 'OpenTelemetry tracing\\?', send: '\r' },
+      { expect: 'API authentication', send: '\r' },
+      // docker, compose and k8s start checked: tick helm too.
+      { expect: 'Deploy artifacts', send: `${DOWN}${DOWN}${DOWN} \r` },
+      { expect: 'CI workflow', send: `${DOWN}\r` },
+      { expect: 'Service mesh', send: '\r' },
+      { expect: 'Ingress', send: `${DOWN}${DOWN}\r` },
     ]);
     expect(r.failedStep, r.output).toBeNull();
     expect(r.code, r.output).toBe(0);
@@ -344,6 +352,11 @@ describe('at a terminal', () => {
       logger: 'slog',
       metrics: false,
       tracing: true,
+      auth: 'none',
+      deploy: ['docker', 'compose', 'k8s', 'helm'],
+      ci: 'gitlab',
+      mesh: 'none',
+      ingress: 'gateway',
     });
     // Every file the state lists is on disk with that content and mode.
     expect(Object.keys(state.files).length).toBeGreaterThan(0);
