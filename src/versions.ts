@@ -9,6 +9,12 @@
 /** The `go` directive of the generated go.mod (the OpenTelemetry modules need 1.26). */
 export const GO_VERSION = '1.26.0';
 
+/**
+ * golangci-lint (v2) that generated CI workflows run and that this
+ * repository's tests install to check the generated `.golangci.yml` and code.
+ */
+export const GOLANGCI_LINT_VERSION = 'v2.15.0';
+
 /** Go module path → pinned version. */
 export const GO_MODULES = {
   'github.com/google/uuid': 'v1.6.0',
@@ -17,7 +23,7 @@ export const GO_MODULES = {
   'golang.org/x/sync': 'v0.24.0',
   'github.com/sony/gobreaker/v2': 'v2.4.0',
   'github.com/golang-jwt/jwt/v5': 'v5.3.1',
-  'github.com/MicahParks/keyfunc/v3': 'v3.9.1',
+  'github.com/MicahParks/keyfunc/v3': 'v3.9.0',
   'go.yaml.in/yaml/v3': 'v3.0.6',
   'github.com/jackc/pgx/v5': 'v5.12.0',
   'github.com/pressly/goose/v3': 'v3.29.0',

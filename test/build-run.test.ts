@@ -1,4 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ import { freePort, freshDatabase, PG, reachable, REDIS } from './support/service
 const CLI = join(ROOT, 'bin', 'create-service.js');
 const MINUTES = 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** With --auth jwt the service accepts HS256 tokens of this issuer; the secret is fresh per run. */
+const JWT = { issuer: 'https://issuer.build-run.test', audience: 'build-run', secret: randomBytes(32).toString('hex') };
 
 beforeAll(async () => {
   await reachable(PG.host, PG.port);
@@ -92,6 +95,7 @@ for (const variant of variants()) {
       };
       if (db) env.DATABASE_URL = db.url;
       if (answers.cache === 'redis') env.REDIS_URL = `redis://${REDIS.host}:${REDIS.port}/0`;
+      if (answers.auth === 'jwt') Object.assign(env, { JWT_ISSUER: JWT.issuer, JWT_AUDIENCE: JWT.audience, JWT_SECRET: JWT.secret });
       const proc = execa(bin, [], { cwd: dir, env, all: true, reject: false, stdin: 'ignore' });
       try {
         await checkContract(`http://127.0.0.1:${httpPort}`, `http://127.0.0.1:${adminPort}`, answers, proc);
@@ -135,7 +139,15 @@ async function waitReady(base: string, proc: ResultPromise): Promise<void> {
 
 type Json = Record<string, unknown>;
 
-async function call(base: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+/** An HS256 JWT for subject, valid for ten minutes, signed with JWT.secret. */
+function mintToken(subject: string): string {
+  const b64url = (v: object | Buffer) => (Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v))).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ iss: JWT.issuer, aud: JWT.audience, sub: subject, iat: now, exp: now + 600 })}`;
+  return `${unsigned}.${b64url(createHmac('sha256', JWT.secret).update(unsigned).digest())}`;
+}
+
+async function send(base: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
   const r = await fetch(`${base}${path}`, {
     method,
     body,
@@ -151,7 +163,7 @@ async function call(base: string, method: string, path: string, body?: string, h
   return { status: r.status, headers: r.headers, text, json };
 }
 
-async function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, what: string): Promise<void> {
+async function expectProblem(res: Awaited<ReturnType<typeof send>>, status: number, what: string): Promise<void> {
   expect(res.status, `${what}: ${res.text}`).toBe(status);
   expect(res.headers.get('content-type'), what).toMatch(/^application\/problem\+json/);
   expect(res.json?.status, what).toBe(status);
@@ -160,6 +172,18 @@ async function expectProblem(res: Awaited<ReturnType<typeof call>>, status: numb
 async function checkContract(base: string, admin: string, answers: Awaited<ReturnType<typeof variantAnswers>>, proc: ResultPromise): Promise<void> {
   await waitReady(base, proc);
   const plural = `/v1/${resourceNames(answers.resource).kebabs}`;
+  // With --auth jwt every call carries a valid token, and a call without one is refused.
+  const bearer: Record<string, string> = answers.auth === 'jwt' ? { Authorization: `Bearer ${mintToken('build-run')}` } : {};
+  const call = (b: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+    send(b, method, path, body, { ...bearer, ...headers });
+  if (answers.auth === 'jwt') {
+    const refused = await send(base, 'GET', plural);
+    await expectProblem(refused, 401, 'no bearer token');
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+    const forged = await send(base, 'GET', plural, undefined, { Authorization: `Bearer ${mintToken('x').slice(0, -4)}AAAA` });
+    await expectProblem(forged, 401, 'tampered bearer token');
+    expect(forged.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+  }
 
   expect((await call(base, 'GET', '/health/live')).status).toBe(200);
   expect((await call(base, 'GET', '/health/startup')).status).toBe(200);
