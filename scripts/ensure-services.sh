@@ -45,3 +45,6 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
   wait_for Redis sh -c 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'
 fi
 say "go $(go env GOVERSION), PostgreSQL and Redis are up"
+
+# The external tools of the deploy tests (golangci-lint, kustomize, shellcheck, tools/validate).
+bash "$(dirname "$0")/ensure-tools.sh" >/dev/null

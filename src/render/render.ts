@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GO_MODULES, GO_VERSION } from '../versions.js';
+import { GO_MODULES, GO_VERSION, GOLANGCI_LINT_VERSION } from '../versions.js';
 import { contributions, type Answers } from '../options/model.js';
 import { resourceNames } from '../options/naming.js';
 import { compile, createEngine } from './engine.js';
@@ -85,6 +85,7 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     resource: resourceNames(answers.resource),
     goVersion: GO_VERSION,
     goRequires: go.map((path) => ({ path, version: GO_MODULES[path] })),
+    golangciLintVersion: GOLANGCI_LINT_VERSION,
     generator,
   };
 }

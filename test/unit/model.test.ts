@@ -19,12 +19,21 @@ import { GO_MODULES } from '../../src/versions.js';
 
 const options = OPTIONS as readonly OptionDecl[];
 
-/** Every complete set of answers the choice and boolean options allow (the string options fixed). */
+/**
+ * Every complete set of answers the choice and boolean options allow (the
+ * string options fixed). A list option takes the empty set, each single value
+ * and all values: together they reach every folder and module it can bring.
+ */
 function allAnswerSets(): Answers[] {
-  let sets: Record<string, string | boolean>[] = [{ name: 'orders', module: 'example.com/orders', resource: 'item' }];
+  let sets: Record<string, string | boolean | string[]>[] = [{ name: 'orders', module: 'example.com/orders', resource: 'item' }];
   for (const o of options) {
     if (o.type === 'string') continue;
-    const values: (string | boolean)[] = o.type === 'choice' ? o.choices.map((c) => c.value) : [true, false];
+    const values: (string | boolean | string[])[] =
+      o.type === 'choice'
+        ? o.choices.map((c) => c.value)
+        : o.type === 'list'
+          ? [[], ...o.choices.map((c) => [c.value]), o.choices.map((c) => c.value)]
+          : [true, false];
     sets = sets.flatMap((s) => values.map((v) => ({ ...s, [o.key]: v })));
   }
   return sets as unknown as Answers[];
@@ -74,12 +83,37 @@ describe('the option model reaches every surface', () => {
       if (o.type === 'choice') {
         expect(d.choices).toEqual(o.choices.map((c) => c.value));
         expect(d.choices).toContain(d.default);
+      } else if (o.type === 'list') {
+        expect(d.choices).toEqual(o.choices.map((c) => c.value));
+        expect(Array.isArray(d.default)).toBe(true);
+        for (const v of d.default as string[]) expect(d.choices).toContain(v);
       } else {
         expect(d).not.toHaveProperty('choices');
       }
       if (o.type === 'boolean') expect(typeof d.default).toBe('boolean');
-      else expect(typeof d.default).toBe('string');
+      else if (o.type !== 'list') expect(typeof d.default).toBe('string');
     }
+  });
+
+  it('describes a list option with its choices and its default set (options --json)', () => {
+    expect(describeOptions().find((d) => d.key === 'deploy')).toEqual({
+      key: 'deploy',
+      flag: '--deploy',
+      type: 'list',
+      choices: ['docker', 'compose', 'k8s', 'helm'],
+      default: ['docker', 'compose', 'k8s'],
+      description: expect.stringContaining('Dockerfile') as string,
+    });
+  });
+
+  it('gives a list option an array schema of unique choices (options --schema)', () => {
+    const schema = answersSchema() as { properties: Record<string, Record<string, unknown>> };
+    expect(schema.properties.deploy).toMatchObject({
+      type: 'array',
+      items: { enum: ['docker', 'compose', 'k8s', 'helm'] },
+      uniqueItems: true,
+      default: ['docker', 'compose', 'k8s'],
+    });
   });
 
   it('answersSchema has a property per option and nothing else but $schema', () => {
@@ -92,6 +126,7 @@ describe('the option model reaches every surface', () => {
       if (o.type === 'choice') expect(p).toMatchObject({ enum: o.choices.map((c) => c.value), default: o.default });
       if (o.type === 'boolean') expect(p).toMatchObject({ type: 'boolean', default: o.default });
       if (o.type === 'string') expect(p).toMatchObject({ type: 'string' });
+      if (o.type === 'list') expect(p).toMatchObject({ type: 'array', items: { enum: o.choices.map((c) => c.value) }, default: o.default });
     }
   });
 
@@ -108,6 +143,9 @@ describe('the option model reaches every surface', () => {
         // Commander wraps long lines; compare with white space collapsed.
         expect(help.replace(/\s+/g, ' ')).toContain(o.choices.map((c) => c.value).join(' | '));
       }
+      if (o.type === 'list') {
+        expect(help.replace(/\s+/g, ' ')).toContain(`comma list of ${o.choices.map((c) => c.value).join(', ')}, or none (default: ${o.default.join(',')})`);
+      }
     }
   });
 
@@ -120,10 +158,20 @@ describe('the option model reaches every surface', () => {
 });
 
 describe('contributions', () => {
-  const base = { name: 'orders', module: 'example.com/orders', resource: 'item' } as const;
+  const base = {
+    name: 'orders',
+    module: 'example.com/orders',
+    resource: 'item',
+    auth: 'none',
+    deploy: [],
+    ci: 'none',
+    mesh: 'none',
+    ingress: 'none',
+  } as const satisfies Partial<Answers>;
+  const minimal = { ...base, router: 'stdlib', db: 'memory', cache: 'none', logger: 'slog', metrics: false, tracing: false } as const;
 
   it('minimal answers bring the base, the router and the logger only', () => {
-    const c = contributions({ ...base, router: 'stdlib', db: 'memory', cache: 'none', logger: 'slog', metrics: false, tracing: false });
+    const c = contributions(minimal);
     expect(c.templates).toEqual(['base', 'router/stdlib', 'logger/slog']);
     expect(c.go).toEqual([...BASE.go].sort());
   });
@@ -185,6 +233,31 @@ describe('contributions', () => {
         'github.com/IBM/pgxpoolprometheus',
       ].sort(),
     );
+  });
+
+  it('brings one folder per chosen deploy artifact, in the order of the choices', () => {
+    expect(contributions({ ...minimal, deploy: ['helm', 'docker'] }).templates).toEqual([
+      'base',
+      'router/stdlib',
+      'logger/slog',
+      'deploy/docker',
+      'deploy/helm',
+    ]);
+    expect(contributions({ ...minimal, deploy: ['docker', 'compose', 'k8s', 'helm'] }).templates.filter((t) => t.startsWith('deploy/'))).toEqual([
+      'deploy/docker',
+      'deploy/compose',
+      'deploy/k8s',
+      'deploy/helm',
+    ]);
+    // Deploy artifacts bring no Go modules.
+    expect(contributions({ ...minimal, deploy: ['docker', 'compose', 'k8s', 'helm'] }).go).toEqual(contributions(minimal).go);
+  });
+
+  it('brings the CI folder of the chosen CI, and nothing for mesh and ingress (they are conditionals)', () => {
+    expect(contributions({ ...minimal, ci: 'github' }).templates).toContain('ci/github');
+    expect(contributions({ ...minimal, ci: 'gitlab' }).templates).toContain('ci/gitlab');
+    expect(contributions({ ...minimal, ci: 'none' }).templates.filter((t) => t.startsWith('ci/'))).toEqual([]);
+    expect(contributions({ ...minimal, deploy: ['k8s'], mesh: 'istio', ingress: 'gateway' })).toEqual(contributions({ ...minimal, deploy: ['k8s'] }));
   });
 
   it('has no duplicates and is sorted, for every answer set', () => {

@@ -23,6 +23,11 @@ const MINIMAL: Answers = {
   logger: 'slog',
   metrics: false,
   tracing: false,
+  auth: 'none',
+  deploy: [],
+  ci: 'none',
+  mesh: 'none',
+  ingress: 'none',
 };
 
 /**
@@ -118,6 +123,27 @@ describe('renderProject', () => {
       }),
     );
     expect(out['h.txt']!.content).toBe('eq ne and or not a<b>&"c" {{literal}}\n');
+  });
+
+  it('provides includes for list options', () => {
+    const answers: Answers = { ...MINIMAL, deploy: ['docker', 'k8s'] };
+    const out = byPath(
+      render(
+        {
+          'deploy/docker:l.txt':
+            '{{#if (includes deploy "k8s")}}k8s{{/if}} {{#if (includes deploy "helm")}}helm{{else}}no-helm{{/if}} {{#unless (includes deploy "compose")}}no-compose{{/unless}}\n',
+        },
+        answers,
+      ),
+    );
+    expect(out['l.txt']!.content).toBe('k8s no-helm no-compose\n');
+    // The empty set includes nothing.
+    expect(byPath(render({ 'base:e.txt': '{{#if (includes deploy "docker")}}docker{{else}}none{{/if}}\n' }))['e.txt']!.content).toBe('none\n');
+  });
+
+  it('includes fails loudly on a value that is not a list, or a misspelt field', () => {
+    expect(() => render({ 'base:x.txt': '{{#if (includes db "memory")}}x{{/if}}\n' })).toThrow(/includes: the first argument must be a list option/);
+    expect(() => render({ 'base:x.txt': '{{#if (includes deploys "k8s")}}x{{/if}}\n' })).toThrow(/base\/x\.txt.*includes: argument 1 is undefined/);
   });
 
   it('drops lines that hold only a block tag', () => {

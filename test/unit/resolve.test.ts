@@ -44,7 +44,20 @@ function fakePrompter(replies: Record<string, string | boolean | string[]> = {})
 
 const prompt = (key: string) => (OPTIONS as readonly OptionDecl[]).find((o) => o.key === key)!.prompt;
 
-const DEFAULTS = { resource: 'item', router: 'stdlib', db: 'postgres', cache: 'redis', logger: 'slog', metrics: true, tracing: true };
+const DEFAULTS = {
+  resource: 'item',
+  router: 'stdlib',
+  db: 'postgres',
+  cache: 'redis',
+  logger: 'slog',
+  metrics: true,
+  tracing: true,
+  auth: 'none',
+  deploy: ['docker', 'compose', 'k8s'],
+  ci: 'github',
+  mesh: 'none',
+  ingress: 'none',
+};
 
 function input(over: Partial<ResolveInput>): ResolveInput {
   return { directory: 'orders', flags: {}, yes: false, interactive: false, ...over };
@@ -81,9 +94,9 @@ describe('resolveAnswers: precedence', () => {
   it('takes a flag over the answers file over the preset over the default', async () => {
     const { answers } = await resolveAnswers(
       input({
-        preset: 'minimal', // router stdlib, db memory, cache none, logger slog, metrics/tracing off
-        answersFile: { router: 'gin', db: 'postgres', logger: 'zap' },
-        flags: { router: 'chi', logger: 'logrus' },
+        preset: 'minimal', // router stdlib, db memory, cache none, logger slog, metrics/tracing off, docker only, no CI
+        answersFile: { router: 'gin', db: 'postgres', logger: 'zap', deploy: ['k8s'], ci: 'gitlab' },
+        flags: { router: 'chi', logger: 'logrus', deploy: 'helm,docker' },
         yes: true,
       }),
     );
@@ -97,6 +110,11 @@ describe('resolveAnswers: precedence', () => {
       logger: 'logrus', // flag beats file
       metrics: false, // preset
       tracing: false, // preset
+      auth: 'none', // default
+      deploy: ['docker', 'helm'], // flag beats file and preset; kept in the order of the choices
+      ci: 'gitlab', // file beats preset
+      mesh: 'none', // preset
+      ingress: 'none', // preset
     });
   });
 
@@ -123,7 +141,7 @@ describe('resolveAnswers: prompting', () => {
     );
     expect(directory).toBe('orders');
     expect(p.asked.map((q) => q.message)).toEqual(
-      ['name', 'module', 'resource', 'db', 'cache', 'logger', 'tracing'].map(prompt),
+      ['name', 'module', 'resource', 'db', 'cache', 'logger', 'tracing', 'auth', 'deploy', 'ci', 'mesh', 'ingress'].map(prompt),
     );
     const byMessage = Object.fromEntries(p.asked.map((q) => [q.message, q]));
     expect(byMessage[prompt('name')]).toMatchObject({ kind: 'input', default: 'orders' });
@@ -131,14 +149,17 @@ describe('resolveAnswers: prompting', () => {
     expect(byMessage[prompt('module')]).toMatchObject({ kind: 'input', default: 'example.com/billing' });
     expect(byMessage[prompt('db')]).toMatchObject({ kind: 'select', default: 'postgres', choices: ['postgres', 'memory'] });
     expect(byMessage[prompt('tracing')]).toMatchObject({ kind: 'confirm', default: true });
+    expect(byMessage[prompt('deploy')]).toMatchObject({
+      kind: 'checkbox',
+      choices: ['docker', 'compose', 'k8s', 'helm'],
+      default: ['docker', 'compose', 'k8s'],
+    });
     expect(answers).toEqual({
+      ...DEFAULTS,
       name: 'billing',
       module: 'example.com/billing',
-      resource: 'item',
       router: 'chi',
       db: 'memory',
-      cache: 'redis',
-      logger: 'slog',
       metrics: false,
       tracing: false,
     });
@@ -148,7 +169,22 @@ describe('resolveAnswers: prompting', () => {
     const p = fakePrompter();
     await resolveAnswers(
       input({
-        flags: { name: 'a', module: 'example.com/a', resource: 'box', router: 'gin', db: 'memory', cache: 'none', logger: 'zap', metrics: true, tracing: false },
+        flags: {
+          name: 'a',
+          module: 'example.com/a',
+          resource: 'box',
+          router: 'gin',
+          db: 'memory',
+          cache: 'none',
+          logger: 'zap',
+          metrics: true,
+          tracing: false,
+          auth: 'jwt',
+          deploy: 'none',
+          ci: 'none',
+          mesh: 'linkerd',
+          ingress: 'ingress',
+        },
         interactive: true,
         prompter: p,
       }),
@@ -289,7 +325,9 @@ describe('checkAnswersFile', () => {
 
   it('rejects an unknown key and names the valid keys', () => {
     expect(() => checkAnswersFile({ router: 'chi', colour: 'red' }, 'a.json')).toThrow(
-      new UsageError('answers file a.json: unknown key "colour" (valid: name, module, resource, router, db, cache, logger, metrics, tracing)'),
+      new UsageError(
+        'answers file a.json: unknown key "colour" (valid: name, module, resource, router, db, cache, logger, metrics, tracing, auth, deploy, ci, mesh, ingress)',
+      ),
     );
   });
 
@@ -310,5 +348,87 @@ describe('checkAnswersFile', () => {
     const call = () => checkAnswersFile(data, 'a.json');
     expect(call).toThrow(UsageError);
     expect(call).toThrow(/a\.json: expected a JSON object with keys name, module/);
+  });
+});
+
+describe('list options (--deploy)', () => {
+  const resolveDeploy = async (over: Partial<ResolveInput>) => (await resolveAnswers(input({ yes: true, ...over }))).answers.deploy;
+
+  it.each([
+    ['docker,k8s', ['docker', 'k8s']],
+    ['k8s,docker', ['docker', 'k8s']], // the order of the choices, whatever the order given
+    ['helm, docker , compose', ['docker', 'compose', 'helm']], // spaces around commas
+    ['docker,docker,helm,docker', ['docker', 'helm']], // duplicates collapse
+    ['helm', ['helm']],
+    ['none', []], // the empty set
+    ['', []],
+  ])('takes the comma flag %j as %j', async (flag, expected) => {
+    expect(await resolveDeploy({ flags: { deploy: flag } })).toEqual(expected);
+  });
+
+  it.each([
+    [['helm', 'docker'], ['docker', 'helm']],
+    [['compose', 'compose'], ['compose']],
+    [[], []],
+  ])('takes the JSON array %j of an answers file as %j', async (list, expected) => {
+    const file = checkAnswersFile({ deploy: list }, 'a.json');
+    expect(await resolveDeploy({ answersFile: file })).toEqual(expected);
+  });
+
+  it('also takes a comma string in an answers file', async () => {
+    expect(await resolveDeploy({ answersFile: checkAnswersFile({ deploy: 'k8s,compose' }, 'a.json') })).toEqual(['compose', 'k8s']);
+  });
+
+  it.each<[string, Partial<ResolveInput>, string]>([
+    ['a flag', { flags: { deploy: 'docker,kubernetes' } }, '"kubernetes"'],
+    ['a flag', { flags: { deploy: 'none,docker' } }, '"none"'], // none stands alone
+    ['a flag', { flags: { deploy: 'docker,,k8s' } }, '""'],
+    ['the answers file', { answersFile: { deploy: ['docker', 'swarm'] } }, '"swarm"'],
+    ['the answers file', { answersFile: { deploy: true } }, 'true'],
+  ])('rejects an unknown value in %s, naming it and every valid value', async (_where, over, bad) => {
+    const err = await usageError(resolveAnswers(input({ ...over, yes: true })));
+    expect(err.message).toContain('invalid value for --deploy');
+    expect(err.message).toContain(bad);
+    expect(err.message).toContain('(valid: a comma-separated list of docker, compose, k8s, helm; or none)');
+  });
+
+  it('rejects a list of non-strings in the answers file', () => {
+    expect(() => checkAnswersFile({ deploy: ['docker', 1] }, 'a.json')).toThrow(/"deploy" must be a string, a boolean or a list of strings/);
+  });
+
+  it('takes a flag over the preset, and the preset over the default', async () => {
+    expect(await resolveDeploy({ preset: 'full' })).toEqual(['docker', 'compose', 'k8s', 'helm']);
+    expect(await resolveDeploy({ preset: 'minimal' })).toEqual(['docker']);
+    expect(await resolveDeploy({ preset: 'full', flags: { deploy: 'none' } })).toEqual([]);
+    expect(await resolveDeploy({})).toEqual(['docker', 'compose', 'k8s']);
+  });
+
+  it('asks with a checkbox that has the defaults checked, and keeps the choice order of the reply', async () => {
+    const p = fakePrompter({ [prompt('deploy')]: ['helm', 'docker'] });
+    const { answers } = await resolveAnswers(input({ preset: 'standard', interactive: true, prompter: p }));
+    expect(answers.deploy).toEqual(['docker', 'compose', 'k8s']); // the preset gave it: not asked
+    expect(p.asked.map((q) => q.kind)).not.toContain('checkbox');
+
+    const q = fakePrompter({ [prompt('deploy')]: ['helm', 'docker'] });
+    const asked = await resolveAnswers(input({ interactive: true, prompter: q }));
+    expect(q.asked.find((x) => x.kind === 'checkbox')).toMatchObject({
+      message: prompt('deploy'),
+      choices: ['docker', 'compose', 'k8s', 'helm'],
+      default: ['docker', 'compose', 'k8s'],
+    });
+    expect(asked.answers.deploy).toEqual(['docker', 'helm']);
+  });
+
+  it('takes an empty checkbox as the empty set', async () => {
+    const p = fakePrompter({ [prompt('deploy')]: [] });
+    const { answers } = await resolveAnswers(input({ interactive: true, prompter: p }));
+    expect(answers.deploy).toEqual([]);
+  });
+
+  it('does not ask for a list given by flag', async () => {
+    const p = fakePrompter();
+    const { answers } = await resolveAnswers(input({ flags: { deploy: 'k8s' }, interactive: true, prompter: p }));
+    expect(p.asked.map((x) => x.message)).not.toContain(prompt('deploy'));
+    expect(answers.deploy).toEqual(['k8s']);
   });
 });
