@@ -1,0 +1,3 @@
+module createservice.local/bench
+
+go 1.24
