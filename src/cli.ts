@@ -161,6 +161,7 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
  * 0 success, 1 failure, 2 usage error, 130 interrupted.
  */
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyWhenStdoutCloses(process.stdout);
   const ui = createUi({ stream: process.stderr, color: colorWanted(argv, process.env) });
   const program = buildProgram({
     ui,
@@ -191,4 +192,17 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.CREATE_SERVICE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
     return 1;
   }
+}
+
+/**
+ * Makes a closed stdout end the process quietly with 0, as a Unix filter
+ * does when its reader goes away (`create-service --dry-run | head`): stdout
+ * only carries listings, so once nobody reads them there is nothing left to
+ * report, and nothing has been written to disk by then.
+ */
+function exitQuietlyWhenStdoutCloses(stdout: NodeJS.WriteStream): void {
+  stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
 }

@@ -193,6 +193,20 @@ describe('--dry-run', () => {
     for (const [p, bytes] of Object.entries(listed)) expect((await stat(join(dir, 'svc', p))).size, p).toBe(Number(bytes));
   });
 
+  it('piped into a reader that has gone (| true), ends quietly with 0 and writes nothing', async () => {
+    const dir = await freshDir();
+    // `true` exits before the CLI's first write, so that write always meets a closed pipe (EPIPE).
+    const r = await execa('bash', ['-c', `node "${BIN}" svc --yes --dry-run | true; echo "cli=\${PIPESTATUS[0]}"`], {
+      cwd: dir,
+      env: userEnv({ CI: 'true' }),
+      extendEnv: false,
+      reject: false,
+    });
+    expect(r.stdout).toMatch(/^cli=0$/m);
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(await tree(dir)).toEqual({});
+  });
+
   it('does not mind a non-empty directory', async () => {
     const dir = await freshDir();
     await writeFile(join(dir, 'keep.txt'), 'mine\n');
