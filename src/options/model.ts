@@ -412,10 +412,16 @@ export function flagName(o: OptionDecl): string {
 }
 
 /**
- * Checks one raw value against its declaration.
+ * Checks one raw value against its declaration. `source` names where the
+ * value came from in the error line: the flag (`--cache`, the default) or an
+ * answers-file key (`"cache" in answers.json`).
  * Returns the typed value, or throws nothing and returns an error line naming the valid values.
  */
-export function checkValue(o: OptionDecl, value: unknown): { ok: true; value: string | boolean | string[] } | { ok: false; error: string } {
+export function checkValue(
+  o: OptionDecl,
+  value: unknown,
+  source: string = o.type === 'boolean' ? o.key : `--${o.key}`,
+): { ok: true; value: string | boolean | string[] } | { ok: false; error: string } {
   switch (o.type) {
     case 'list': {
       const valid = o.choices.map((c) => c.value as string);
@@ -429,20 +435,20 @@ export function checkValue(o: OptionDecl, value: unknown): { ok: true; value: st
             : undefined;
       const bad = items === undefined ? [JSON.stringify(value)] : items.filter((v) => !valid.includes(v)).map((v) => JSON.stringify(v));
       if (bad.length > 0 || items === undefined) {
-        return { ok: false, error: `invalid value for --${o.key}: ${bad.join(', ')} (valid: a comma-separated list of ${valid.join(', ')}; or none)` };
+        return { ok: false, error: `invalid value for ${source}: ${bad.join(', ')} (valid: a comma-separated list of ${valid.join(', ')}; or none)` };
       }
       return { ok: true, value: valid.filter((v) => items.includes(v)) };
     }
     case 'boolean':
       if (typeof value === 'boolean') return { ok: true, value };
-      return { ok: false, error: `invalid value for ${o.key}: ${JSON.stringify(value)} (expected true or false)` };
+      return { ok: false, error: `invalid value for ${source}: ${JSON.stringify(value)} (expected true or false)` };
     case 'choice': {
       const valid = o.choices.map((c) => c.value);
       if (typeof value === 'string' && (valid as string[]).includes(value)) return { ok: true, value };
-      return { ok: false, error: `invalid value for --${o.key}: ${JSON.stringify(value)} (valid: ${valid.join(', ')})` };
+      return { ok: false, error: `invalid value for ${source}: ${JSON.stringify(value)} (valid: ${valid.join(', ')})` };
     }
     case 'string': {
-      if (typeof value !== 'string') return { ok: false, error: `invalid value for --${o.key}: ${JSON.stringify(value)} (expected a string)` };
+      if (typeof value !== 'string') return { ok: false, error: `invalid value for ${source}: ${JSON.stringify(value)} (expected a string)` };
       const problem = o.validate(value);
       return problem === undefined ? { ok: true, value } : { ok: false, error: problem };
     }

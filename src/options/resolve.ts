@@ -1,6 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../errors.js';
-import { checkValue, flagName, OPTIONS, PRESETS, type Answers, type OptionDecl, type RawAnswers } from './model.js';
+import { checkValue, flagName, optionByKey, OPTIONS, PRESETS, type Answers, type OptionDecl, type RawAnswers } from './model.js';
 
 /**
  * The questions the resolver may ask. Production code passes @inquirer/prompts;
@@ -71,6 +71,9 @@ export function checkAnswersFile(data: unknown, file: string): RawAnswers {
     if (typeof value !== 'string' && typeof value !== 'boolean' && !stringList) {
       throw new UsageError(`answers file ${file}: "${key}" must be a string, a boolean or a list of strings`);
     }
+    // Checked here, where the file is known, so the error names the file and its key, not a flag.
+    const checked = checkValue(optionByKeyOrThrow(key), value, `"${key}"`);
+    if (!checked.ok) throw new UsageError(`answers file ${file}: ${checked.error}`);
     out[key] = value;
   }
   return out;
@@ -175,4 +178,10 @@ async function askFor(p: Prompter, o: OptionDecl, fallback: string | boolean | r
         validate: (v) => o.validate(v) ?? true,
       });
   }
+}
+
+function optionByKeyOrThrow(key: string): OptionDecl {
+  const o = optionByKey(key);
+  if (!o) throw new Error(`no option "${key}"`);
+  return o;
 }

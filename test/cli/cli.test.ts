@@ -125,7 +125,7 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
       name: 'invalid value in the answers file',
       args: ['svc', '--answers', 'a.json', '--yes'],
       setup: (d) => writeFile(join(d, 'a.json'), '{"cache": "memcached"}\n'),
-      stderr: ['invalid value for --cache: "memcached"', 'valid: redis, memory, none'],
+      stderr: ['answers file a.json: invalid value for "cache": "memcached"', 'valid: redis, memory, none'],
     },
     {
       name: 'non-empty directory without --force',

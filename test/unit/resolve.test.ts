@@ -337,11 +337,14 @@ describe('checkAnswersFile', () => {
     expect(call).toThrow(/"router" must be a string, a boolean or a list of strings/);
   });
 
-  it('accepts a list of strings in the file, and resolution rejects it for a single-choice option', async () => {
-    const file = checkAnswersFile({ router: ['chi'] }, 'a.json');
-    await expect(resolveAnswers({ directory: 'x', flags: {}, answersFile: file, yes: true, interactive: false })).rejects.toThrow(
-      /invalid value for --router: \["chi"\] \(valid: stdlib, chi, gin, gorilla\)/,
-    );
+  it('rejects a list for a single-choice option, naming the file and its key rather than a flag', () => {
+    const call = () => checkAnswersFile({ router: ['chi'] }, 'a.json');
+    expect(call).toThrow(UsageError);
+    expect(call).toThrow(/^answers file a\.json: invalid value for "router": \["chi"\] \(valid: stdlib, chi, gin, gorilla\)$/);
+  });
+
+  it('names the key of a bad boolean in the file', () => {
+    expect(() => checkAnswersFile({ metrics: 'yes' }, 'a.json')).toThrow(/^answers file a\.json: invalid value for "metrics": "yes" \(expected true or false\)$/);
   });
 
   it.each([[[]], [null], ['router'], [42], [true]])('rejects a file that is not an object: %j', (data) => {
