@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure what the test suite talks to is installed and running: Go,
-# PostgreSQL (127.0.0.1:5432, trust auth, user postgres) and Redis
-# (127.0.0.1:6379). Starts a stopped service with the same command the machine
-# image uses; exits non-zero when one cannot be had (never skips silently).
+# PostgreSQL (127.0.0.1:5432, trust auth, user postgres), Redis
+# (127.0.0.1:6379) and RabbitMQ (127.0.0.1:5672, guest/guest). Starts a
+# stopped service with the same command the machine image uses; exits
+# non-zero when one cannot be had (never skips silently).
 set -euo pipefail
 
 say() { printf 'ensure-services: %s\n' "$*" >&2; }
@@ -44,7 +45,17 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   wait_for Redis sh -c 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'
 fi
-say "go $(go env GOVERSION), PostgreSQL and Redis are up"
+# RabbitMQ (127.0.0.1:5672, guest/guest) for the generated rabbitmq adapter's
+# tests and the build-and-run suite. It is shared: tests never stop it.
+if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+  say "RabbitMQ is down; starting it"
+  need rabbitmq-server "apt-get install rabbitmq-server"
+  rabbitmq-server -detached
+  wait_for RabbitMQ bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672'
+  rabbitmqctl await_startup >/dev/null
+fi
+
+say "go $(go env GOVERSION), PostgreSQL, Redis and RabbitMQ are up"
 
 # The external tools of the deploy tests (golangci-lint, kustomize, shellcheck, tools/validate).
 bash "$(dirname "$0")/ensure-tools.sh" >/dev/null
