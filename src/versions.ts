@@ -45,6 +45,7 @@ export const GO_MODULES = {
   'go.opentelemetry.io/otel/metric': 'v1.47.0',
   'go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp': 'v1.47.0',
   'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp': 'v0.72.0',
+  'github.com/nats-io/nats.go': 'v1.55.0',
 } as const satisfies Record<string, string>;
 
 /** A Go module path that has a pin. */

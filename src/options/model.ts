@@ -280,6 +280,36 @@ export const OPTIONS = [
       },
     ],
   }),
+  choice({
+    key: 'queue',
+    valueName: 'queue',
+    description: 'domain events on create/update/delete, a `worker` command that consumes them; with Postgres through a transactional outbox',
+    prompt: 'Message broker for domain events',
+    required: false,
+    default: 'none',
+    choices: [
+      { value: 'none', description: 'no events' },
+      {
+        value: 'nats',
+        description: 'NATS JetStream (nats-io/nats.go jetstream): stream, durable pull consumer, explicit ack',
+        brings: { templates: ['queue/nats'], go: ['github.com/nats-io/nats.go'] },
+      },
+      {
+        value: 'rabbitmq',
+        description: 'RabbitMQ (rabbitmq/amqp091-go): publisher confirms, durable queue, dead-letter exchange',
+        brings: { templates: ['queue/rabbitmq'] },
+      },
+      {
+        value: 'kafka',
+        description: 'Kafka (twmb/franz-go): idempotent producer, consumer group, commit after processing',
+        brings: { templates: ['queue/kafka'] },
+      },
+    ],
+    brings: (a) =>
+      a.queue === 'none' || a.queue === undefined
+        ? {}
+        : { templates: ['queue/events', ...(a.db === 'postgres' ? ['queue/outbox'] : [])] },
+  }),
   list({
     key: 'deploy',
     valueName: 'list',
