@@ -296,13 +296,16 @@ export const OPTIONS = [
       },
       {
         value: 'rabbitmq',
-        description: 'RabbitMQ (rabbitmq/amqp091-go): publisher confirms, durable queue, dead-letter exchange',
-        brings: { templates: ['queue/rabbitmq'] },
+        description: 'RabbitMQ (rabbitmq/amqp091-go): publisher confirms, quorum queue, dead-letter exchange, reconnect with backoff',
+        brings: { templates: ['queue/rabbitmq'], go: ['github.com/rabbitmq/amqp091-go'] },
       },
       {
         value: 'kafka',
-        description: 'Kafka (twmb/franz-go): idempotent producer, consumer group, commit after processing',
-        brings: { templates: ['queue/kafka'] },
+        description: 'Kafka (twmb/franz-go): idempotent producer, consumer group, commit after processing, dead-letter topic',
+        brings: {
+          templates: ['queue/kafka'],
+          go: ['github.com/twmb/franz-go', 'github.com/twmb/franz-go/pkg/kadm', 'github.com/twmb/franz-go/pkg/kfake'],
+        },
       },
     ],
     brings: (a) =>
