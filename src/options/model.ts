@@ -398,6 +398,7 @@ const standard: Partial<Answers> = {
   mesh: 'none',
   ingress: 'none',
   auth: 'none',
+  queue: 'none',
 };
 
 /** The presets of `--preset`. */
@@ -416,6 +417,7 @@ export const PRESETS = {
       mesh: 'none',
       ingress: 'none',
       auth: 'none',
+      queue: 'none',
     },
   },
   standard: {
