@@ -401,6 +401,7 @@ const standard: Partial<Answers> = {
   mesh: 'none',
   ingress: 'none',
   auth: 'none',
+  queue: 'none',
 };
 
 /** The presets of `--preset`. */
@@ -419,6 +420,7 @@ export const PRESETS = {
       mesh: 'none',
       ingress: 'none',
       auth: 'none',
+      queue: 'none',
     },
   },
   standard: {

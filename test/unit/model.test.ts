@@ -163,6 +163,7 @@ describe('contributions', () => {
     module: 'example.com/orders',
     resource: 'item',
     auth: 'none',
+    queue: 'none',
     deploy: [],
     ci: 'none',
     mesh: 'none',
@@ -258,6 +259,13 @@ describe('contributions', () => {
     expect(contributions({ ...minimal, ci: 'gitlab' }).templates).toContain('ci/gitlab');
     expect(contributions({ ...minimal, ci: 'none' }).templates.filter((t) => t.startsWith('ci/'))).toEqual([]);
     expect(contributions({ ...minimal, deploy: ['k8s'], mesh: 'istio', ingress: 'gateway' })).toEqual(contributions({ ...minimal, deploy: ['k8s'] }));
+  });
+
+  it('brings the events folders of a queue, and the outbox with Postgres only', () => {
+    expect(contributions({ ...minimal, queue: 'nats' }).templates).toEqual(['base', 'router/stdlib', 'logger/slog', 'queue/nats', 'queue/events']);
+    expect(contributions({ ...minimal, db: 'postgres', queue: 'nats' }).templates).toContain('queue/outbox');
+    expect(contributions({ ...minimal, queue: 'nats' }).go).toContain('github.com/nats-io/nats.go');
+    expect(contributions({ ...minimal, queue: 'none' }).templates.filter((t) => t.startsWith('queue/'))).toEqual([]);
   });
 
   it('has no duplicates and is sorted, for every answer set', () => {
