@@ -177,6 +177,27 @@ for (const variant of variants()) {
             expect(handled(second), 'handled exactly once').toHaveLength(1);
             const left = await execa('psql', [db!.url, '-tAc', 'SELECT count(*) FROM outbox']);
             expect(left.stdout.trim(), 'published rows leave the outbox').toBe('0');
+          } else {
+            // Direct publishing, as the generated README promises: while the
+            // broker is down readiness fails and a write is answered 503;
+            // once it is back (the adapter reconnects by itself), writes
+            // publish again and their events are handled once.
+            await broker.stop();
+            let ready = await send(base, 'GET', '/health/ready');
+            for (const deadline = Date.now() + 30_000; ready.status !== 503 && Date.now() < deadline; ) {
+              await new Promise((r) => setTimeout(r, 200));
+              ready = await send(base, 'GET', '/health/ready');
+            }
+            expect(ready.status, `readiness with the broker down: ${ready.text}`).toBe(503);
+            const refused = await send(base, 'POST', plural, JSON.stringify({ name: 'while the broker is down' }), bearer);
+            expect(refused.status, refused.text).toBe(503);
+            await broker.start();
+            await waitReady(base, serve);
+            await waitReady(`http://127.0.0.1:${workerAdminPort}`, w);
+            const third = await create('after the broker came back');
+            await waitUntil(() => handled(third).length > 0, 30_000, () => `no "event handled" for ${third} after the broker came back; serve log:\n${serve.logs()}\nworker log:\n${w.logs()}`);
+            await new Promise((r) => setTimeout(r, 1500));
+            expect(handled(third), 'handled exactly once').toHaveLength(1);
           }
           if (answers.metrics) {
             const text = await (await fetch(`http://127.0.0.1:${workerAdminPort}/metrics`)).text();
