@@ -45,7 +45,21 @@ export const GO_MODULES = {
   'go.opentelemetry.io/otel/metric': 'v1.47.0',
   'go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp': 'v1.47.0',
   'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp': 'v0.72.0',
+  'github.com/nats-io/nats.go': 'v1.55.0',
+  'github.com/rabbitmq/amqp091-go': 'v1.16.0',
+  'github.com/twmb/franz-go': 'v1.22.2',
+  'github.com/twmb/franz-go/pkg/kadm': 'v1.19.0',
+  // kfake (franz-go's in-process Kafka cluster, for tests) is never tagged:
+  // this is the pseudo-version `go list -m …/kfake@latest` resolves to. Its
+  // go.mod asks for franz-go v1.21.7 but it needs v1.22 (pinned above).
+  'github.com/twmb/franz-go/pkg/kfake': 'v0.0.0-20260918054303-01f206a7e32c',
 } as const satisfies Record<string, string>;
 
 /** A Go module path that has a pin. */
 export type GoModule = keyof typeof GO_MODULES;
+
+/**
+ * Modules that publish no release tags, so their pin is a pseudo-version
+ * (the newest commit the Go module proxy resolves `@latest` to).
+ */
+export const UNTAGGED_GO_MODULES: ReadonlySet<GoModule> = new Set<GoModule>(['github.com/twmb/franz-go/pkg/kfake']);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceNames } from '../src/options/naming.js';
 import { GO_MODULES } from '../src/versions.js';
 import { answersPath, ROOT, variantAnswers, variants } from './support/fixtures.js';
+import { privateBroker, sharedBrokerTestEnv } from './support/brokers.js';
 import { freePort, freshDatabase, PG, reachable, REDIS } from './support/services.js';
 
 /**
@@ -68,7 +69,7 @@ for (const variant of variants()) {
     }, 10 * MINUTES);
 
     it('passes its own tests against the real Postgres and Redis', async () => {
-      const env: Record<string, string> = { TEST_REDIS_URL: `redis://${REDIS.host}:${REDIS.port}/0` };
+      const env: Record<string, string> = { TEST_REDIS_URL: `redis://${REDIS.host}:${REDIS.port}/0`, ...sharedBrokerTestEnv(answers.queue) };
       if (db) env.TEST_DATABASE_URL = db.url;
       const r = await go(['test', '-count=1', '-v', './...'], env);
       expect(r.all).not.toMatch(/^FAIL/m);
@@ -96,6 +97,8 @@ for (const variant of variants()) {
       if (db) env.DATABASE_URL = db.url;
       if (answers.cache === 'redis') env.REDIS_URL = `redis://${REDIS.host}:${REDIS.port}/0`;
       if (answers.auth === 'jwt') Object.assign(env, { JWT_ISSUER: JWT.issuer, JWT_AUDIENCE: JWT.audience, JWT_SECRET: JWT.secret });
+      const broker = answers.queue === 'none' ? undefined : await privateBroker(answers.queue);
+      if (broker) Object.assign(env, broker.env());
       const proc = execa(bin, [], { cwd: dir, env, all: true, reject: false, stdin: 'ignore' });
       try {
         await checkContract(`http://127.0.0.1:${httpPort}`, `http://127.0.0.1:${adminPort}`, answers, proc);
@@ -103,9 +106,143 @@ for (const variant of variants()) {
         proc.kill('SIGTERM');
       }
       const result = await withTimeout(proc, 20_000);
+      await broker?.close();
       expect(result.exitCode, `exit after SIGTERM; output:\n${result.all}`).toBe(0);
     }, 10 * MINUTES);
+
+    // Read synchronously: whether the test exists depends on the answers.
+    const queue = (JSON.parse(readFileSync(answersPath(variant), 'utf8')) as { queue?: string }).queue ?? 'none';
+    // Declared only for variants with events: a skipped test fails the suite.
+    if (queue !== 'none') {
+      it('publishes events the worker handles once, through the outbox while the broker is down', async () => {
+        const bin = join(dir, 'bin', answers.name);
+        const broker = await privateBroker(answers.queue);
+        const [httpPort, adminPort, workerAdminPort, deadPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+        const common: Record<string, string> = {
+          LOG_LEVEL: 'info',
+          DRAIN_DELAY: '200ms',
+          SHUTDOWN_TIMEOUT: '5s',
+          MIGRATE_ON_START: 'true',
+          OUTBOX_POLL_INTERVAL: '500ms',
+          OUTBOX_MAX_BACKOFF: '1s',
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
+          ...broker.env(),
+        };
+        if (db) common.DATABASE_URL = db.url;
+        if (answers.cache === 'redis') common.REDIS_URL = `redis://${REDIS.host}:${REDIS.port}/0`;
+        if (answers.auth === 'jwt') Object.assign(common, { JWT_ISSUER: JWT.issuer, JWT_AUDIENCE: JWT.audience, JWT_SECRET: JWT.secret });
+        const serve = collectLogs(execa(bin, ['serve'], {
+          cwd: dir, all: true, reject: false, stdin: 'ignore',
+          env: { ...common, HTTP_ADDR: `127.0.0.1:${httpPort}`, ADMIN_ADDR: `127.0.0.1:${adminPort}` },
+        }));
+        const base = `http://127.0.0.1:${httpPort}`;
+        let worker: (ResultPromise & { logs: () => string }) | undefined;
+        try {
+          await waitReady(base, serve);
+          worker = collectLogs(execa(bin, ['worker'], { cwd: dir, all: true, reject: false, stdin: 'ignore', env: { ...common, ADMIN_ADDR: `127.0.0.1:${workerAdminPort}` } }));
+          await waitReady(`http://127.0.0.1:${workerAdminPort}`, worker);
+          const plural = `/v1/${resourceNames(answers.resource).kebabs}`;
+          const bearer: Record<string, string> = answers.auth === 'jwt' ? { Authorization: `Bearer ${mintToken('build-run')}` } : {};
+          const create = async (name: string) => {
+            const r = await send(base, 'POST', plural, JSON.stringify({ name }), bearer);
+            expect(r.status, r.text).toBe(201);
+            return String(r.json!.id);
+          };
+          const w = worker;
+          const handled = (subject: string) => handledLines(w, subject);
+
+          // POST → the worker handles the created event, exactly once.
+          const first = await create('evented');
+          await waitUntil(() => handled(first).length > 0, 20_000, () => `no "event handled" for ${first}; worker log:\n${w.logs()}`);
+          await new Promise((r) => setTimeout(r, 1500)); // a duplicate would arrive right behind
+          expect(handled(first), 'handled exactly once').toHaveLength(1);
+          expect(handled(first)[0]!.event_type).toBe(`${answers.name}.${resourceNames(answers.resource).snake}.created`);
+
+          if (answers.db === 'postgres') {
+            // The outbox guarantee: with the broker down, writes succeed and
+            // the event waits in the outbox; once it is back, it is delivered
+            // and handled once.
+            await broker.stop();
+            const ready = await send(base, 'GET', '/health/ready');
+            expect(ready.status, ready.text).toBe(200);
+            expect((ready.json?.checks as Record<string, { status: string }>).broker?.status).toBe('degraded');
+            const second = await create('while the broker is down');
+            await new Promise((r) => setTimeout(r, 1500));
+            const pending = await execa('psql', [db!.url, '-tAc', `SELECT count(*) FROM outbox WHERE subject = '${second}'`]);
+            expect(pending.stdout.trim(), 'the event waits in the outbox').toBe('1');
+            expect(handled(second)).toHaveLength(0);
+            await broker.start();
+            await waitUntil(() => handled(second).length > 0, 60_000, () => `no "event handled" for ${second} after the broker came back; serve log:\n${serve.logs()}\nworker log:\n${w.logs()}`);
+            await new Promise((r) => setTimeout(r, 1500));
+            expect(handled(second), 'handled exactly once').toHaveLength(1);
+            const left = await execa('psql', [db!.url, '-tAc', 'SELECT count(*) FROM outbox']);
+            expect(left.stdout.trim(), 'published rows leave the outbox').toBe('0');
+          } else {
+            // Direct publishing, as the generated README promises: while the
+            // broker is down readiness fails and a write is answered 503;
+            // once it is back (the adapter reconnects by itself), writes
+            // publish again and their events are handled once.
+            await broker.stop();
+            let ready = await send(base, 'GET', '/health/ready');
+            for (const deadline = Date.now() + 30_000; ready.status !== 503 && Date.now() < deadline; ) {
+              await new Promise((r) => setTimeout(r, 200));
+              ready = await send(base, 'GET', '/health/ready');
+            }
+            expect(ready.status, `readiness with the broker down: ${ready.text}`).toBe(503);
+            const refused = await send(base, 'POST', plural, JSON.stringify({ name: 'while the broker is down' }), bearer);
+            expect(refused.status, refused.text).toBe(503);
+            await broker.start();
+            await waitReady(base, serve);
+            await waitReady(`http://127.0.0.1:${workerAdminPort}`, w);
+            const third = await create('after the broker came back');
+            await waitUntil(() => handled(third).length > 0, 30_000, () => `no "event handled" for ${third} after the broker came back; serve log:\n${serve.logs()}\nworker log:\n${w.logs()}`);
+            await new Promise((r) => setTimeout(r, 1500));
+            expect(handled(third), 'handled exactly once').toHaveLength(1);
+          }
+          if (answers.metrics) {
+            const text = await (await fetch(`http://127.0.0.1:${workerAdminPort}/metrics`)).text();
+            expect(text).toMatch(/^events_consumed_total\{type="[^"]+\.created"\} [1-9]/m);
+          }
+        } finally {
+          worker?.kill('SIGTERM');
+          serve.kill('SIGTERM');
+        }
+        const [servEnd, workEnd] = await Promise.all([withTimeout(serve, 20_000), worker ? withTimeout(worker, 20_000) : undefined]);
+        await broker.close();
+        expect(servEnd.exitCode, `serve exit after SIGTERM; output:\n${servEnd.all}`).toBe(0);
+        if (workEnd) expect(workEnd.exitCode, `worker exit after SIGTERM; output:\n${workEnd.all}`).toBe(0);
+      }, 10 * MINUTES);
+    }
   });
+}
+
+/** The worker's "event handled" log records about subject (a resource ID). */
+function handledLines(worker: { logs: () => string }, subject: string): Array<Record<string, string>> {
+  const out: Array<Record<string, string>> = [];
+  for (const line of worker.logs().split('\n')) {
+    try {
+      const rec = JSON.parse(line) as Record<string, string>;
+      if (rec.msg === 'event handled' && rec.subject === subject) out.push(rec);
+    } catch {
+      // not a log record
+    }
+  }
+  return out;
+}
+
+/** Adds logs(): the process's output so far, while it runs. */
+function collectLogs<P extends ResultPromise>(proc: P): P & { logs: () => string } {
+  const chunks: string[] = [];
+  proc.all?.on('data', (b: Buffer) => chunks.push(b.toString()));
+  return Object.assign(proc, { logs: () => chunks.join('') });
+}
+
+async function waitUntil(cond: () => boolean, ms: number, explain: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(explain());
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -280,6 +280,39 @@ export const OPTIONS = [
       },
     ],
   }),
+  choice({
+    key: 'queue',
+    valueName: 'queue',
+    description: 'domain events on create/update/delete, a `worker` command that consumes them; with Postgres through a transactional outbox',
+    prompt: 'Message broker for domain events',
+    required: false,
+    default: 'none',
+    choices: [
+      { value: 'none', description: 'no events' },
+      {
+        value: 'nats',
+        description: 'NATS JetStream (nats-io/nats.go jetstream): stream, durable pull consumer, explicit ack',
+        brings: { templates: ['queue/nats'], go: ['github.com/nats-io/nats.go'] },
+      },
+      {
+        value: 'rabbitmq',
+        description: 'RabbitMQ (rabbitmq/amqp091-go): publisher confirms, quorum queue, dead-letter exchange, reconnect with backoff',
+        brings: { templates: ['queue/rabbitmq'], go: ['github.com/rabbitmq/amqp091-go'] },
+      },
+      {
+        value: 'kafka',
+        description: 'Kafka (twmb/franz-go): idempotent producer, consumer group, commit after processing, dead-letter topic',
+        brings: {
+          templates: ['queue/kafka'],
+          go: ['github.com/twmb/franz-go', 'github.com/twmb/franz-go/pkg/kadm', 'github.com/twmb/franz-go/pkg/kfake'],
+        },
+      },
+    ],
+    brings: (a) =>
+      a.queue === 'none' || a.queue === undefined
+        ? {}
+        : { templates: ['queue/events', ...(a.db === 'postgres' ? ['queue/outbox'] : [])] },
+  }),
   list({
     key: 'deploy',
     valueName: 'list',
@@ -368,6 +401,7 @@ const standard: Partial<Answers> = {
   mesh: 'none',
   ingress: 'none',
   auth: 'none',
+  queue: 'none',
 };
 
 /** The presets of `--preset`. */
@@ -386,6 +420,7 @@ export const PRESETS = {
       mesh: 'none',
       ingress: 'none',
       auth: 'none',
+      queue: 'none',
     },
   },
   standard: {

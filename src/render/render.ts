@@ -83,6 +83,7 @@ export function templateContext(answers: Answers, generator: Generator): Record<
   return {
     ...answers,
     resource: resourceNames(answers.resource),
+    nameUpperSnake: answers.name.toUpperCase().replace(/-/g, '_'),
     goVersion: GO_VERSION,
     goRequires: go.map((path) => ({ path, version: GO_MODULES[path] })),
     golangciLintVersion: GOLANGCI_LINT_VERSION,

@@ -24,6 +24,7 @@ const MINIMAL: Answers = {
   metrics: false,
   tracing: false,
   auth: 'none',
+  queue: 'none',
   deploy: [],
   ci: 'none',
   mesh: 'none',

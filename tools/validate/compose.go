@@ -57,17 +57,36 @@ func runCompose(args []string) (result, error) {
 	if a.redis() {
 		wantDeps["redis"] = types.ServiceConditionHealthy
 	}
+	if a.events() {
+		wantDeps[a.Queue] = types.ServiceConditionHealthy
+	}
 	for dep, condition := range wantDeps {
 		got, ok := app.DependsOn[dep]
 		if !ok || got.Condition != condition {
 			p.add("compose.yaml", "service %s: want depends_on %s with condition %s", a.Name, dep, condition)
 		}
 	}
+	if a.events() {
+		worker, ok := proj.Services["worker"]
+		switch {
+		case !ok:
+			p.add("compose.yaml", "--queue %s: no worker service", a.Queue)
+		case !slices.Equal([]string(worker.Command), []string{"worker"}) || worker.Image != app.Image:
+			p.add("compose.yaml", "worker: want the image of %s with command [worker]", a.Name)
+		case worker.DependsOn[a.Queue].Condition != types.ServiceConditionHealthy:
+			p.add("compose.yaml", "worker: want depends_on %s service_healthy", a.Queue)
+		case !worker.ReadOnly || !slices.Contains(worker.CapDrop, "ALL"):
+			p.add("compose.yaml", "worker: want read_only and cap_drop ALL")
+		}
+	}
 	for name, svc := range proj.Services {
+		if name == "worker" && a.events() {
+			continue
+		}
 		if _, ok := wantDeps[name]; !ok && name != a.Name {
 			p.add("compose.yaml", "unexpected service %q", name)
 		}
-		if (name == "postgres" || name == "redis") && svc.HealthCheck == nil {
+		if (name == "postgres" || name == "redis" || (a.events() && name == a.Queue)) && svc.HealthCheck == nil {
 			p.add("compose.yaml", "service %s has no healthcheck", name)
 		}
 	}

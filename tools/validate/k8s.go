@@ -229,6 +229,25 @@ func checkService(objects []object, a answers, exp expectations, where string, p
 		p.add(where, "%d Secret object(s) rendered: secret values never belong in the manifests; reference an existing Secret", n)
 	}
 
+	// With --queue, the event worker is a second Deployment, checked apart.
+	if a.events() {
+		var api []object
+		var workers []object
+		for _, o := range byKind["Deployment"] {
+			if strings.HasSuffix(o.name(), "-worker") {
+				workers = append(workers, o)
+			} else {
+				api = append(api, o)
+			}
+		}
+		byKind["Deployment"] = api
+		if len(workers) != 1 {
+			p.add(where, "--queue %s: want exactly one worker Deployment (named *-worker), got %d", a.Queue, len(workers))
+		} else {
+			checkWorker(workers[0].obj.(*appsv1.Deployment), api, where, p)
+		}
+	}
+
 	depObj, ok := one("Deployment")
 	if !ok {
 		return
@@ -479,6 +498,47 @@ func checkProbes(c *corev1.Container, where string, p *problems) {
 		if get.Path != probe.path || (get.Port != intstr.FromString("http") && get.Port != intstr.FromInt32(8080)) {
 			p.add(where, "container %s: %s probes %s on port %s, want %s on http (8080)", c.Name, probe.kind, get.Path, get.Port.String(), probe.path)
 		}
+	}
+}
+
+// checkWorker checks the event worker Deployment: the API's image run as
+// `worker`, probed on its admin port, and pods that no API Deployment selects
+// (the API's Service, PDB and HPA must never pick them up).
+func checkWorker(w *appsv1.Deployment, api []object, where string, p *problems) {
+	podLabels := labels.Set(w.Spec.Template.Labels)
+	if sel, err := metav1.LabelSelectorAsSelector(w.Spec.Selector); err != nil || !sel.Matches(podLabels) {
+		p.add(where, "worker Deployment selector does not match its pod template labels")
+	}
+	for _, o := range api {
+		if sel, err := metav1.LabelSelectorAsSelector(o.obj.(*appsv1.Deployment).Spec.Selector); err == nil && sel.Matches(podLabels) {
+			p.add(where, "Deployment %s selects the worker's pods", o.name())
+		}
+	}
+	c := findContainer(w.Spec.Template.Spec.Containers, "worker")
+	if c == nil {
+		p.add(where, "worker Deployment has no container named worker")
+		return
+	}
+	if !slices.Equal(c.Args, []string{"worker"}) {
+		p.add(where, "worker container: want args [worker], got %q", c.Args)
+	}
+	for _, probe := range []struct {
+		kind  string
+		probe *corev1.Probe
+		path  string
+	}{
+		{"startupProbe", c.StartupProbe, "/health/startup"},
+		{"livenessProbe", c.LivenessProbe, "/health/live"},
+		{"readinessProbe", c.ReadinessProbe, "/health/ready"},
+	} {
+		if probe.probe == nil || probe.probe.HTTPGet == nil || probe.probe.HTTPGet.Path != probe.path ||
+			(probe.probe.HTTPGet.Port != intstr.FromString("http-admin") && probe.probe.HTTPGet.Port != intstr.FromInt32(9090)) {
+			p.add(where, "worker container: want an HTTP %s on %s, port http-admin (9090)", probe.kind, probe.path)
+		}
+	}
+	checkResources(c, where, p)
+	if sc := c.SecurityContext; sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+		p.add(where, "worker container: want readOnlyRootFilesystem")
 	}
 }
 

@@ -21,10 +21,14 @@ type answers struct {
 	CI      string   `json:"ci"`
 	Mesh    string   `json:"mesh"`
 	Ingress string   `json:"ingress"`
+	// Queue is "" (recorded before the option existed) or "none" when the
+	// project has no events.
+	Queue string `json:"queue"`
 }
 
 func (a answers) postgres() bool { return a.DB == "postgres" }
 func (a answers) redis() bool    { return a.Cache == "redis" }
+func (a answers) events() bool   { return a.Queue != "" && a.Queue != "none" }
 func (a answers) deploys(what string) bool {
 	return slices.Contains(a.Deploy, what)
 }
