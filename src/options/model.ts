@@ -399,6 +399,7 @@ const standard: Partial<Answers> = {
   mesh: 'none',
   ingress: 'none',
   auth: 'none',
+  transport: 'http',
 };
 
 /** The presets of `--preset`. */
@@ -417,6 +418,7 @@ export const PRESETS = {
       mesh: 'none',
       ingress: 'none',
       auth: 'none',
+      transport: 'http',
     },
   },
   standard: {

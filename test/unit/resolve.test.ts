@@ -53,6 +53,7 @@ const DEFAULTS = {
   metrics: true,
   tracing: true,
   auth: 'none',
+  transport: 'http',
   deploy: ['docker', 'compose', 'k8s'],
   ci: 'github',
   mesh: 'none',
@@ -111,6 +112,7 @@ describe('resolveAnswers: precedence', () => {
       metrics: false, // preset
       tracing: false, // preset
       auth: 'none', // default
+      transport: 'http', // preset
       deploy: ['docker', 'helm'], // flag beats file and preset; kept in the order of the choices
       ci: 'gitlab', // file beats preset
       mesh: 'none', // preset
@@ -141,7 +143,7 @@ describe('resolveAnswers: prompting', () => {
     );
     expect(directory).toBe('orders');
     expect(p.asked.map((q) => q.message)).toEqual(
-      ['name', 'module', 'resource', 'db', 'cache', 'logger', 'tracing', 'auth', 'deploy', 'ci', 'mesh', 'ingress'].map(prompt),
+      ['name', 'module', 'resource', 'db', 'cache', 'logger', 'tracing', 'auth', 'transport', 'deploy', 'ci', 'mesh', 'ingress'].map(prompt),
     );
     const byMessage = Object.fromEntries(p.asked.map((q) => [q.message, q]));
     expect(byMessage[prompt('name')]).toMatchObject({ kind: 'input', default: 'orders' });
@@ -180,6 +182,7 @@ describe('resolveAnswers: prompting', () => {
           metrics: true,
           tracing: false,
           auth: 'jwt',
+          transport: 'both',
           deploy: 'none',
           ci: 'none',
           mesh: 'linkerd',
@@ -326,7 +329,7 @@ describe('checkAnswersFile', () => {
   it('rejects an unknown key and names the valid keys', () => {
     expect(() => checkAnswersFile({ router: 'chi', colour: 'red' }, 'a.json')).toThrow(
       new UsageError(
-        'answers file a.json: unknown key "colour" (valid: name, module, resource, router, db, cache, logger, metrics, tracing, auth, deploy, ci, mesh, ingress)',
+        'answers file a.json: unknown key "colour" (valid: name, module, resource, router, db, cache, logger, metrics, tracing, auth, transport, deploy, ci, mesh, ingress)',
       ),
     );
   });
