@@ -29,7 +29,7 @@ import { freePort } from './support/services.js';
 const CLI = join(ROOT, 'bin', 'create-service.js');
 const MINUTES = 60_000;
 /** Variants whose generated Go code must pass a full `golangci-lint run` with zero findings. */
-const LINT_RUN = ['standard', 'chi-postgres-memcache-zap'];
+const LINT_RUN = ['standard', 'chi-postgres-memcache-zap', 'grpc-both', 'grpc-only'];
 /** The version the Dockerfile build is asked to stamp. */
 const STAMP = 'v0.0.0-deploy-test';
 
