@@ -156,9 +156,12 @@ for (const variant of variants()) {
         const root = distrolessRoot(out, answers.name);
 
         if (answers.db === 'memory' && answers.cache !== 'redis') {
-          // Needs no dependency: it must serve with no configuration but its addresses.
-          const [httpPort, adminPort] = await Promise.all([freePort(), freePort()]);
-          const env = { HTTP_ADDR: `127.0.0.1:${httpPort}`, ADMIN_ADDR: `127.0.0.1:${adminPort}` };
+          // Needs no dependency: it must serve with no configuration but its addresses (and, with
+          // --auth jwt, a token issuer and secret, which are configuration, not a service).
+          const [httpPort, adminPort, grpcPort] = await Promise.all([freePort(), freePort(), freePort()]);
+          const env: Record<string, string> = { HTTP_ADDR: `127.0.0.1:${httpPort}`, ADMIN_ADDR: `127.0.0.1:${adminPort}` };
+          if (answers.transport !== 'http') env.GRPC_ADDR = `127.0.0.1:${grpcPort}`;
+          if (answers.auth === 'jwt') Object.assign(env, { JWT_ISSUER: 'https://issuer.deploy.test', JWT_AUDIENCE: 'deploy', JWT_SECRET: 'x'.repeat(32) });
           const proc = runInRoot(root, answers.name, ['serve'], env);
           try {
             await waitFor(`http://127.0.0.1:${httpPort}/health/live`, proc);

@@ -193,6 +193,18 @@ describe('--dry-run', () => {
     for (const [p, bytes] of Object.entries(listed)) expect((await stat(join(dir, 'svc', p))).size, p).toBe(Number(bytes));
   });
 
+  it('with a gRPC transport and --no-install, writes no generated code and says to run make generate', async () => {
+    const dir = await freshDir();
+    const r = await cli(dir, ['svc', '--preset', 'minimal', '--transport', 'grpc', '--no-install', '--no-git']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^\s+make generate\b/m);
+    expect(r.stderr).toMatch(/gRPC :9000/);
+    const written = Object.keys(await tree(join(dir, 'svc')));
+    expect(written).toContain('api/proto/svc/v1/item.proto');
+    expect(written.filter((p) => p.startsWith('internal/gen/'))).toEqual([]);
+    expect(written.filter((p) => p.startsWith('internal/httpapi/') || p === 'api/openapi.yaml')).toEqual([]);
+  });
+
   it('does not mind a non-empty directory', async () => {
     const dir = await freshDir();
     await writeFile(join(dir, 'keep.txt'), 'mine\n');

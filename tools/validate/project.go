@@ -21,7 +21,13 @@ type answers struct {
 	CI      string   `json:"ci"`
 	Mesh    string   `json:"mesh"`
 	Ingress string   `json:"ingress"`
+	// Transport is http, grpc or both; empty (a project made before the
+	// option existed) means http.
+	Transport string `json:"transport"`
 }
+
+// grpc reports whether the project serves a gRPC API (port grpc, 9000).
+func (a answers) grpc() bool { return a.Transport == "grpc" || a.Transport == "both" }
 
 func (a answers) postgres() bool { return a.DB == "postgres" }
 func (a answers) redis() bool    { return a.Cache == "redis" }
