@@ -340,6 +340,7 @@ describe('at a terminal', () => {
       { expect: 'Prometheus metrics\\?', send: 'n\r' },
       { expect: 'OpenTelemetry tracing\\?', send: '\r' },
       { expect: 'API authentication', send: '\r' },
+      { expect: 'API transport', send: `${DOWN}${DOWN}\r` },
       // docker, compose and k8s start checked: tick helm too.
       { expect: 'Deploy artifacts', send: `${DOWN}${DOWN}${DOWN} \r` },
       { expect: 'CI workflow', send: `${DOWN}\r` },
@@ -365,6 +366,7 @@ describe('at a terminal', () => {
       metrics: false,
       tracing: true,
       auth: 'none',
+      transport: 'both',
       deploy: ['docker', 'compose', 'k8s', 'helm'],
       ci: 'gitlab',
       mesh: 'none',
