@@ -7,6 +7,8 @@
 #     at the release built on the kustomize API that tools/validate uses;
 #   - shellcheck (Debian package), which actionlint and the GitLab check run
 #     on every CI script;
+#   - grpcurl at the version pinned in src/versions.ts, built with `go install`,
+#     which the build-and-run tests call the gRPC variants with;
 #   - tools/validate, this repository's validator (kustomize, Helm, k8s.io/api,
 #     Pod Security Admission, BuildKit, compose-go, actionlint as libraries),
 #     built once per content hash of its sources.
@@ -41,6 +43,14 @@ if [ ! -x "$kustomize" ]; then
   GOBIN="$(dirname "$kustomize")" go install "sigs.k8s.io/kustomize/kustomize/v5@$kustomize_version" >&2
 fi
 
+# grpcurl: the pin lives in src/versions.ts.
+grpcurl_version="$(node --input-type=module -e "import('./dist/versions.js').then((m) => console.log(m.GRPCURL_VERSION))")"
+grpcurl="$tools/grpcurl-$grpcurl_version/grpcurl"
+if [ ! -x "$grpcurl" ]; then
+  say "installing grpcurl $grpcurl_version (go install)"
+  GOBIN="$(dirname "$grpcurl")" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$grpcurl_version" >&2
+fi
+
 # shellcheck: from the distribution.
 if ! command -v shellcheck >/dev/null 2>&1; then
   say "installing shellcheck (apt-get)"
@@ -61,8 +71,9 @@ if [ ! -x "$validate" ]; then
   mv "$validate.tmp" "$validate"
 fi
 
-say "golangci-lint $version, kustomize $kustomize_version, shellcheck, tools/validate are ready"
+say "golangci-lint $version, kustomize $kustomize_version, grpcurl $grpcurl_version, shellcheck, tools/validate are ready"
 echo "golangci-lint=$golangci"
 echo "kustomize=$kustomize"
+echo "grpcurl=$grpcurl"
 echo "shellcheck=$(command -v shellcheck)"
 echo "validate=$validate"

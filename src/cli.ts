@@ -68,7 +68,7 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
     .option('-y, --yes', 'never prompt: take defaults for everything not given')
     .option('--dry-run', 'print the files that would be written (path, bytes); write nothing')
     .option('--force', 'allow a non-empty directory (writes over generated paths only, deletes nothing)')
-    .option('--no-install', 'skip `go mod tidy` after generation')
+    .option('--no-install', 'skip `go mod tidy` (and `buf generate` for gRPC) after generation')
     .option('--no-git', 'skip `git init` and the first commit')
     .option('--no-color', 'no colour in output (also when NO_COLOR is set)')
     .action(async (directory: string | undefined, opts: Record<string, unknown>, cmd: Command) => {

@@ -15,6 +15,21 @@ export const GO_VERSION = '1.26.0';
  */
 export const GOLANGCI_LINT_VERSION = 'v2.15.0';
 
+/**
+ * Protocol Buffers code generation of the gRPC transport (`make generate` and
+ * the CLI's generate step): buf and the two protoc plugins, each run by
+ * `go run <module>@<version>`, so nothing but Go and the module proxy is needed.
+ */
+// v1.75.0 and v1.74.0 need module versions this proxy refuses (connect/v2
+// v2.0.2, a protobuf pseudo-version); v1.73.0 builds from it.
+export const BUF_VERSION = 'v1.73.0';
+/** protoc-gen-go, from the google.golang.org/protobuf module (the runtime the generated code needs). */
+export const PROTOC_GEN_GO_VERSION = 'v1.36.12';
+/** protoc-gen-go-grpc, its own module (google.golang.org/grpc/cmd/protoc-gen-go-grpc). */
+export const PROTOC_GEN_GO_GRPC_VERSION = 'v1.6.2';
+/** grpcurl, which the build-and-run tests call the running gRPC server with, and the generated README shows. */
+export const GRPCURL_VERSION = 'v1.9.4';
+
 /** Go module path → pinned version. */
 export const GO_MODULES = {
   'github.com/google/uuid': 'v1.6.0',
@@ -53,6 +68,14 @@ export const GO_MODULES = {
   // this is the pseudo-version `go list -m …/kfake@latest` resolves to. Its
   // go.mod asks for franz-go v1.21.7 but it needs v1.22 (pinned above).
   'github.com/twmb/franz-go/pkg/kfake': 'v0.0.0-20260918054303-01f206a7e32c',
+  'google.golang.org/grpc': 'v1.85.0',
+  'google.golang.org/protobuf': 'v1.36.12',
+  // googleapis/rpc has no releases, only pseudo-versions: the one @latest resolved to.
+  'google.golang.org/genproto/googleapis/rpc': 'v0.0.0-20261019180522-ce908d29299b',
+  'github.com/grpc-ecosystem/go-grpc-middleware/v2': 'v2.3.4',
+  'github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus': 'v1.1.1',
+  // The otelgrpc release of the contrib line that otelhttp v0.72.0 belongs to (otel v1.47.0).
+  'go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc': 'v0.72.0',
 } as const satisfies Record<string, string>;
 
 /** A Go module path that has a pin. */
@@ -62,4 +85,7 @@ export type GoModule = keyof typeof GO_MODULES;
  * Modules that publish no release tags, so their pin is a pseudo-version
  * (the newest commit the Go module proxy resolves `@latest` to).
  */
-export const UNTAGGED_GO_MODULES: ReadonlySet<GoModule> = new Set<GoModule>(['github.com/twmb/franz-go/pkg/kfake']);
+export const UNTAGGED_GO_MODULES: ReadonlySet<GoModule> = new Set<GoModule>([
+  'github.com/twmb/franz-go/pkg/kfake',
+  'google.golang.org/genproto/googleapis/rpc',
+]);

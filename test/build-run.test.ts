@@ -1,10 +1,11 @@
 import { execa, type ResultPromise } from 'execa';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceNames } from '../src/options/naming.js';
+import { protoNames } from '../src/render/render.js';
 import { GO_MODULES } from '../src/versions.js';
 import { answersPath, ROOT, variantAnswers, variants } from './support/fixtures.js';
 import { privateBroker, sharedBrokerTestEnv } from './support/brokers.js';
@@ -14,7 +15,8 @@ import { freePort, freshDatabase, PG, reachable, REDIS } from './support/service
  * Build-and-run tests: for every fixture variant, generate a project through
  * the built CLI (which runs `go mod tidy`), then check it the way a new user
  * would: gofmt, go vet, go test against the real Postgres and Redis, build
- * the binary, start it and exercise the HTTP contract, then SIGTERM.
+ * the binary, start it and exercise the HTTP contract (and, with a gRPC
+ * transport, call it with grpcurl), then SIGTERM.
  * Postgres and Redis must be up: a missing service fails the run.
  */
 
@@ -24,10 +26,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** With --auth jwt the service accepts HS256 tokens of this issuer; the secret is fresh per run. */
 const JWT = { issuer: 'https://issuer.build-run.test', audience: 'build-run', secret: randomBytes(32).toString('hex') };
 
+/** grpcurl at its pin, installed by scripts/ensure-tools.sh when a variant has a gRPC transport. */
+let grpcurl = '';
+
 beforeAll(async () => {
   await reachable(PG.host, PG.port);
   await reachable(REDIS.host, REDIS.port);
-});
+  const grpcVariants = await Promise.all(variants().map(async (v) => (await variantAnswers(v)).transport !== 'http'));
+  if (grpcVariants.some(Boolean)) {
+    const r = await execa('bash', [join(ROOT, 'scripts', 'ensure-tools.sh')], { cwd: ROOT, all: true, reject: false });
+    if (r.exitCode !== 0) throw new Error(`scripts/ensure-tools.sh failed:\n${r.all}`);
+    grpcurl = r.stdout.split('\n').find((l) => l.startsWith('grpcurl='))?.slice('grpcurl='.length) ?? '';
+    if (grpcurl === '') throw new Error('scripts/ensure-tools.sh named no grpcurl');
+  }
+}, 20 * MINUTES);
 
 for (const variant of variants()) {
   describe.sequential(`build and run: ${variant}`, () => {
@@ -82,7 +94,7 @@ for (const variant of variants()) {
     it('builds, starts, serves the HTTP contract and exits 0 on SIGTERM', async () => {
       const bin = join(dir, 'bin', answers.name);
       await go(['build', '-o', bin, `./cmd/${answers.name}`]);
-      const [httpPort, adminPort, deadPort] = await Promise.all([freePort(), freePort(), freePort()]);
+      const [httpPort, adminPort, deadPort, grpcPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
       const env: Record<string, string> = {
         HTTP_ADDR: `127.0.0.1:${httpPort}`,
         ADMIN_ADDR: `127.0.0.1:${adminPort}`,
@@ -94,6 +106,7 @@ for (const variant of variants()) {
         // Tracing on with no collector listening must not disturb anything.
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
       };
+      if (answers.transport !== 'http') env.GRPC_ADDR = `127.0.0.1:${grpcPort}`;
       if (db) env.DATABASE_URL = db.url;
       if (answers.cache === 'redis') env.REDIS_URL = `redis://${REDIS.host}:${REDIS.port}/0`;
       if (answers.auth === 'jwt') Object.assign(env, { JWT_ISSUER: JWT.issuer, JWT_AUDIENCE: JWT.audience, JWT_SECRET: JWT.secret });
@@ -101,7 +114,9 @@ for (const variant of variants()) {
       if (broker) Object.assign(env, broker.env());
       const proc = execa(bin, [], { cwd: dir, env, all: true, reject: false, stdin: 'ignore' });
       try {
-        await checkContract(`http://127.0.0.1:${httpPort}`, `http://127.0.0.1:${adminPort}`, answers, proc);
+        if (answers.transport === 'grpc') await checkProbesOnly(`http://127.0.0.1:${httpPort}`, answers, proc);
+        else await checkContract(`http://127.0.0.1:${httpPort}`, `http://127.0.0.1:${adminPort}`, answers, proc);
+        if (answers.transport !== 'http') await checkGRPC(dir, `127.0.0.1:${grpcPort}`, `http://127.0.0.1:${adminPort}`, answers);
       } finally {
         proc.kill('SIGTERM');
       }
@@ -396,6 +411,85 @@ async function checkContract(base: string, admin: string, answers: Awaited<Retur
     expect(metrics.status).toBe(404);
   }
   expect((await fetch(`${admin}/debug/pprof/`)).status).toBe(200);
+}
+
+/** With --transport grpc the HTTP listener answers the probes, and 404 for the API paths. */
+async function checkProbesOnly(base: string, answers: Awaited<ReturnType<typeof variantAnswers>>, proc: ResultPromise): Promise<void> {
+  await waitReady(base, proc);
+  expect((await send(base, 'GET', '/health/live')).status).toBe(200);
+  expect((await send(base, 'GET', '/health/startup')).status).toBe(200);
+  const plural = `/v1/${resourceNames(answers.resource).kebabs}`;
+  const token: Record<string, string> = answers.auth === 'jwt' ? { Authorization: `Bearer ${mintToken('build-run')}` } : {};
+  expect((await send(base, 'GET', plural, undefined, token)).status).toBe(404);
+  expect((await send(base, 'POST', plural, JSON.stringify({ name: 'x' }), token)).status).toBe(404);
+}
+
+/**
+ * The wire contract of grpc.health.v1 (github.com/grpc/grpc,
+ * src/proto/grpc/health/v1/health.proto), for grpcurl: grpc-go ships the
+ * service compiled, without its .proto file.
+ */
+const HEALTH_PROTO = `syntax = "proto3";
+package grpc.health.v1;
+message HealthCheckRequest { string service = 1; }
+message HealthCheckResponse {
+  enum ServingStatus { UNKNOWN = 0; SERVING = 1; NOT_SERVING = 2; SERVICE_UNKNOWN = 3; }
+  ServingStatus status = 1;
+}
+service Health {
+  rpc Check(HealthCheckRequest) returns (HealthCheckResponse);
+  rpc Watch(HealthCheckRequest) returns (stream HealthCheckResponse);
+}
+`;
+
+/**
+ * Calls the running gRPC API with grpcurl, from the .proto files (reflection
+ * is off by default): the standard health check, then Create and Get; with
+ * --auth jwt, also that a call without a token is refused.
+ */
+async function checkGRPC(dir: string, addr: string, admin: string, answers: Awaited<ReturnType<typeof variantAnswers>>): Promise<void> {
+  const proto = protoNames(answers.name);
+  const names = resourceNames(answers.resource);
+  const service = `${proto.package}.${names.Name}Service`;
+  const healthDir = join(dir, 'bin', 'health-proto');
+  mkdirSync(join(healthDir, 'grpc/health/v1'), { recursive: true });
+  writeFileSync(join(healthDir, 'grpc/health/v1/health.proto'), HEALTH_PROTO);
+  const protos = ['-import-path', 'api/proto', '-proto', `${proto.snake}/v1/${names.snake}.proto`, '-import-path', healthDir, '-proto', 'grpc/health/v1/health.proto'];
+  const grpc = (args: string[], token = answers.auth === 'jwt' ? mintToken('build-run') : undefined) =>
+    execa(grpcurl, ['-plaintext', ...protos, ...(token ? ['-H', `authorization: Bearer ${token}`] : []), ...args], { cwd: dir, all: true, reject: false });
+
+  const health = await grpc([addr, 'grpc.health.v1.Health/Check']);
+  expect(health.exitCode, health.all).toBe(0);
+  expect(JSON.parse(health.stdout)).toEqual({ status: 'SERVING' });
+  const serviceHealth = await grpc(['-d', JSON.stringify({ service }), addr, 'grpc.health.v1.Health/Check']);
+  expect(JSON.parse(serviceHealth.stdout)).toEqual({ status: 'SERVING' });
+
+  const created = await grpc(['-d', JSON.stringify({ [names.snake]: { name: 'over grpc', description: 'made by grpcurl' } }), addr, `${service}/Create${names.Name}`]);
+  expect(created.exitCode, created.all).toBe(0);
+  const item = JSON.parse(created.stdout) as Json;
+  expect(item.id).toMatch(UUID);
+  expect(item).toMatchObject({ name: 'over grpc', description: 'made by grpcurl' });
+  expect(typeof item.createTime).toBe('string');
+  const got = await grpc(['-d', JSON.stringify({ id: item.id }), addr, `${service}/Get${names.Name}`]);
+  expect(got.exitCode, got.all).toBe(0);
+  expect(JSON.parse(got.stdout)).toEqual(item);
+
+  const missing = await grpc(['-d', JSON.stringify({ id: '0190a6f0-0000-7000-8000-000000000000' }), addr, `${service}/Get${names.Name}`]);
+  expect(missing.exitCode).not.toBe(0);
+  expect(missing.all).toMatch(/Code: NotFound/);
+  const invalid = await grpc(['-d', JSON.stringify({ [names.snake]: { name: '' } }), addr, `${service}/Create${names.Name}`]);
+  expect(invalid.all).toMatch(/Code: InvalidArgument/);
+  // grpcurl has no descriptor of the detail to print its fields by; the generated tests check them.
+  expect(invalid.all).toContain('type.googleapis.com/google.rpc.BadRequest');
+  if (answers.auth === 'jwt') {
+    const refused = await grpc(['-d', JSON.stringify({ id: item.id }), addr, `${service}/Get${names.Name}`], '');
+    expect(refused.all).toMatch(/Code: Unauthenticated/);
+  }
+
+  if (answers.metrics) {
+    const text = await (await fetch(`${admin}/metrics`)).text();
+    expect(text).toMatch(new RegExp(`^grpc_server_handled_total\\{[^}]*grpc_code="OK",grpc_method="Create${names.Name}"[^}]*\\} 1$`, 'm'));
+  }
 }
 
 /**

@@ -29,7 +29,7 @@ import { freePort } from './support/services.js';
 const CLI = join(ROOT, 'bin', 'create-service.js');
 const MINUTES = 60_000;
 /** Variants whose generated Go code must pass a full `golangci-lint run` with zero findings. */
-const LINT_RUN = ['standard', 'chi-postgres-memcache-zap', 'events-nats'];
+const LINT_RUN = ['standard', 'chi-postgres-memcache-zap', 'events-nats', 'events-rabbitmq', 'events-kafka', 'grpc-both', 'grpc-only'];
 /** The version the Dockerfile build is asked to stamp. */
 const STAMP = 'v0.0.0-deploy-test';
 
@@ -156,9 +156,12 @@ for (const variant of variants()) {
         const root = distrolessRoot(out, answers.name);
 
         if (answers.db === 'memory' && answers.cache !== 'redis') {
-          // Needs no dependency: it must serve with no configuration but its addresses.
-          const [httpPort, adminPort] = await Promise.all([freePort(), freePort()]);
-          const env = { HTTP_ADDR: `127.0.0.1:${httpPort}`, ADMIN_ADDR: `127.0.0.1:${adminPort}` };
+          // Needs no dependency: it must serve with no configuration but its addresses (and, with
+          // --auth jwt, a token issuer and secret, which are configuration, not a service).
+          const [httpPort, adminPort, grpcPort] = await Promise.all([freePort(), freePort(), freePort()]);
+          const env: Record<string, string> = { HTTP_ADDR: `127.0.0.1:${httpPort}`, ADMIN_ADDR: `127.0.0.1:${adminPort}` };
+          if (answers.transport !== 'http') env.GRPC_ADDR = `127.0.0.1:${grpcPort}`;
+          if (answers.auth === 'jwt') Object.assign(env, { JWT_ISSUER: 'https://issuer.deploy.test', JWT_AUDIENCE: 'deploy', JWT_SECRET: 'x'.repeat(32) });
           const proc = runInRoot(root, answers.name, ['serve'], env);
           try {
             await waitFor(`http://127.0.0.1:${httpPort}/health/live`, proc);

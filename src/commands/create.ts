@@ -7,6 +7,7 @@ import { renderProject, type Generator } from '../render/render.js';
 import { loadTemplates } from '../render/templates.js';
 import { gitInit } from '../steps/git.js';
 import { recordBase } from '../upgrade/base.js';
+import { generateProto } from '../steps/generate.js';
 import { goModTidy } from '../steps/gomod.js';
 import type { StepResult } from '../steps/run.js';
 import type { Ui } from '../ui/messages.js';
@@ -70,6 +71,9 @@ export async function create(ctx: CreateContext): Promise<void> {
   await writeProject(target, files, { force: ctx.force });
   ctx.ui.done(`created ${answers.name} in ${directory} (${files.length} files)`);
 
+  const proto = answers.transport !== 'http';
+  // The generated gRPC code imports modules that tidy must see, so it comes first.
+  if (ctx.install && proto) report(ctx.ui, 'make generate', await ctx.ui.step('buf generate', () => generateProto(target)));
   if (ctx.install) report(ctx.ui, 'go mod tidy', await ctx.ui.step('go mod tidy', () => goModTidy(target)));
   if (ctx.git) {
     report(ctx.ui, 'git init', await ctx.ui.step('git init', () => gitInit(target, `Initial commit from ${ctx.generator.name} ${ctx.generator.version}`)));
@@ -78,7 +82,7 @@ export async function create(ctx: CreateContext): Promise<void> {
       ctx.ui.warn(`could not record the pristine render for \`create-service upgrade\` (${err.message}); upgrades may report files you change as conflicts`),
     );
   }
-  nextSteps(ctx.ui, shownPath(ctx.cwd, target), answers.db === 'postgres', ctx.install);
+  nextSteps(ctx.ui, shownPath(ctx.cwd, target), answers.db === 'postgres', ctx.install, proto);
 }
 
 /** The target as a user would type it to get there: relative below cwd, else absolute. */
@@ -122,14 +126,15 @@ function report(ui: Ui, label: string, r: StepResult): void {
   if (r.status === 'skipped') ui.warn(`${label} skipped: ${r.reason}`);
 }
 
-function nextSteps(ui: Ui, dir: string, postgres: boolean, installed: boolean): void {
+function nextSteps(ui: Ui, dir: string, postgres: boolean, installed: boolean, proto: boolean): void {
   const c = ui.color;
   ui.info('');
   ui.info(c.bold('Next steps:'));
   if (dir !== '.') ui.info(`  cd ${dir}`);
+  if (!installed && proto) ui.info('  make generate   # the gRPC code from api/proto (buf, run by go run)');
   if (!installed) ui.info('  go mod tidy');
   if (postgres) ui.info('  export DATABASE_URL=postgres://...   # see .env.example');
-  ui.info('  make run      # start the service (HTTP :8080, admin :9090)');
+  ui.info(`  make run      # start the service (HTTP :8080, ${proto ? 'gRPC :9000, ' : ''}admin :9090)`);
   ui.info('  make test     # run the tests');
   ui.info('  make help     # every target');
 }

@@ -117,6 +117,17 @@ export const BASE: Required<Contribution> = {
   ],
 };
 
+/** What the gRPC transport brings (transport grpc and both). */
+const GRPC: Contribution = {
+  templates: ['transport/grpc'],
+  go: [
+    'google.golang.org/grpc',
+    'google.golang.org/protobuf',
+    'google.golang.org/genproto/googleapis/rpc',
+    'github.com/grpc-ecosystem/go-grpc-middleware/v2',
+  ],
+};
+
 /** Every option, in prompt order. */
 export const OPTIONS = [
   string({
@@ -236,7 +247,11 @@ export const OPTIONS = [
       a.metrics
         ? {
             templates: ['metrics'],
-            go: ['github.com/prometheus/client_golang', ...(a.db === 'postgres' ? (['github.com/IBM/pgxpoolprometheus'] as const) : [])],
+            go: [
+              'github.com/prometheus/client_golang',
+              ...(a.db === 'postgres' ? (['github.com/IBM/pgxpoolprometheus'] as const) : []),
+              ...(a.transport !== 'http' ? (['github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus'] as const) : []),
+            ],
           }
         : {},
   }),
@@ -260,6 +275,7 @@ export const OPTIONS = [
               'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp',
               ...(a.db === 'postgres' ? (['github.com/exaring/otelpgx'] as const) : []),
               ...(a.cache === 'redis' ? (['github.com/redis/go-redis/extra/redisotel/v9'] as const) : []),
+              ...(a.transport !== 'http' ? (['go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc'] as const) : []),
             ],
           }
         : {},
@@ -312,6 +328,21 @@ export const OPTIONS = [
       a.queue === 'none' || a.queue === undefined
         ? {}
         : { templates: ['queue/events', ...(a.db === 'postgres' ? ['queue/outbox'] : [])] },
+  }),
+  choice({
+    key: 'transport',
+    valueName: 'transport',
+    description: 'how the API is served: HTTP/JSON, gRPC (HTTP keeps only the health probes), or both on separate ports',
+    prompt: 'API transport',
+    required: false,
+    default: 'http',
+    // The gRPC authentication interceptor, for the combination of a gRPC transport and JWT.
+    brings: (a) => (a.transport !== 'http' && a.auth === 'jwt' ? { templates: ['transport/grpc-jwt'] } : {}),
+    choices: [
+      { value: 'http', description: 'HTTP/JSON API (routes.go, OpenAPI)' },
+      { value: 'grpc', description: 'gRPC API on GRPC_ADDR; the HTTP listener serves only the health probes', brings: GRPC },
+      { value: 'both', description: 'HTTP/JSON and gRPC APIs from one process, on separate ports', brings: GRPC },
+    ],
   }),
   list({
     key: 'deploy',
@@ -402,6 +433,7 @@ const standard: Partial<Answers> = {
   ingress: 'none',
   auth: 'none',
   queue: 'none',
+  transport: 'http',
 };
 
 /** The presets of `--preset`. */
@@ -421,6 +453,7 @@ export const PRESETS = {
       ingress: 'none',
       auth: 'none',
       queue: 'none',
+      transport: 'http',
     },
   },
   standard: {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GO_MODULES, GO_VERSION, GOLANGCI_LINT_VERSION } from '../versions.js';
+import { BUF_VERSION, GO_MODULES, GO_VERSION, GOLANGCI_LINT_VERSION, GRPCURL_VERSION, PROTOC_GEN_GO_GRPC_VERSION, PROTOC_GEN_GO_VERSION } from '../versions.js';
 import { contributions, type Answers } from '../options/model.js';
 import { resourceNames } from '../options/naming.js';
 import { compile, createEngine } from './engine.js';
@@ -87,8 +87,26 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     goVersion: GO_VERSION,
     goRequires: go.map((path) => ({ path, version: GO_MODULES[path] })),
     golangciLintVersion: GOLANGCI_LINT_VERSION,
+    proto: protoNames(answers.name),
+    tools: {
+      buf: BUF_VERSION,
+      protocGenGo: PROTOC_GEN_GO_VERSION,
+      protocGenGoGrpc: PROTOC_GEN_GO_GRPC_VERSION,
+      grpcurl: GRPCURL_VERSION,
+    },
     generator,
   };
+}
+
+/**
+ * The Protocol Buffers names of a service: the package `orders.v1` (a
+ * hyphen in the service name becomes an underscore, as buf lint's
+ * PACKAGE_LOWER_SNAKE_CASE wants), its folder under api/proto, and the Go
+ * package name of the generated code (`ordersv1`).
+ */
+export function protoNames(name: string): { snake: string; package: string; goPackage: string } {
+  const snake = name.replaceAll('-', '_');
+  return { snake, package: `${snake}.v1`, goPackage: `${name.replaceAll('-', '')}v1` };
 }
 
 /**
@@ -109,6 +127,7 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
     for (const t of files) {
       const path = t.path
         .replaceAll('__name__', answers.name)
+        .replaceAll('__name_snake__', protoNames(answers.name).snake)
         .replaceAll('__resources__', names.snakes)
         .replaceAll('__resource__', names.snake);
       const name = `${folder}/${t.path}.hbs`;

@@ -1,9 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CancelledError, UsageError } from '../errors.js';
 import type { Answers } from '../options/model.js';
 import type { Prompter } from '../options/resolve.js';
 import { projectState, serializeState, STATE_PATH, type Generator } from '../render/render.js';
+import { generateProto } from '../steps/generate.js';
 import type { Ui } from '../ui/messages.js';
 import { describeAnswerChanges, parseSets, upgradeAnswers } from './answers.js';
 import { abortUpgrade, applyWrites, backupDir, backupOf, finishUpgrade, REPORT_PATH, withoutJournal, writeState, type ApplyHooks, type FileWrite } from './apply.js';
@@ -164,7 +165,8 @@ async function run(ctx: UpgradeContext, dir: string, repo: Repo | undefined, sta
   if (conflicts.length === 0) {
     await finishUpgrade(dir, repo, journal);
     ctx.ui.done(`upgraded to ${to}${changes ? ` (${changes})` : ''}: ${summarize(steps)}`);
-    afterwards(ctx.ui, steps);
+    const generated = protoChanged(steps) ? await regenerate(ctx.ui, dir) : true;
+    afterwards(ctx.ui, steps, generated);
     return { status: 'upgraded', dir, steps, conflicts };
   }
   await writeState(dir, { ...withoutJournal(state), inProgress: { ...journal, phase: 'conflicts' } });
@@ -193,7 +195,11 @@ async function resume(ctx: UpgradeContext, dir: string, repo: Repo | undefined, 
   if (left.length > 0) throw new UsageError(`conflicts remain unresolved in ${shortList(left)}; resolve them first (or \`create-service upgrade --abort\`)`);
   await finishUpgrade(dir, repo, ip);
   ctx.ui.done(`upgrade to ${ip.to.generator.name} ${ip.to.generator.version} completed`);
-  ctx.ui.info('Review with `git diff`, run `go mod tidy` if go.mod changed, and commit (with .create-service/state.json).');
+  // Which files the conflicted run changed is not recorded: regenerate whenever the project has gRPC code.
+  const generated = (await hasProto(dir)) ? await regenerate(ctx.ui, dir) : true;
+  ctx.ui.info(
+    `Review with \`git diff\`${generated ? '' : ', run `make generate` (the gRPC code is out of date)'}, run \`go mod tidy\` if go.mod changed, and commit (with .create-service/state.json).`,
+  );
   return { status: 'upgraded', dir, steps: [], conflicts: [] };
 }
 
@@ -308,9 +314,38 @@ function stepDiff(s: Step, o: OurFile | undefined): string {
   }
 }
 
-function afterwards(ui: Ui, steps: readonly Step[]): void {
+function afterwards(ui: Ui, steps: readonly Step[], generated: boolean): void {
   const gomod = steps.some((s) => (s.path === 'go.mod' || s.path.endsWith('/go.mod')) && s.kind !== 'unchanged' && s.kind !== 'skip-deleted');
-  ui.info(`Review with \`git diff\`${gomod ? ', run `go mod tidy` (go.mod changed)' : ''}, and commit (with .create-service/state.json).`);
+  const todo = [...(generated ? [] : ['run `make generate` (the .proto files changed)']), ...(gomod ? ['run `go mod tidy` (go.mod changed)'] : [])];
+  ui.info(`Review with \`git diff\`${todo.map((t) => `, ${t}`).join('')}, and commit (with .create-service/state.json).`);
+}
+
+/**
+ * True when the upgrade changed what the gRPC code is generated from: a
+ * .proto file or buf.gen.yaml. The generated .pb.go files are not rendered
+ * files, so the upgrade regenerates them, as create does.
+ */
+function protoChanged(steps: readonly Step[]): boolean {
+  return steps.some((s) => (s.path.endsWith('.proto') || s.path === 'buf.gen.yaml') && s.kind !== 'unchanged' && s.kind !== 'skip-deleted');
+}
+
+async function hasProto(dir: string): Promise<boolean> {
+  return access(join(dir, 'buf.gen.yaml')).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Runs `make generate`'s command (buf generate); false when it could not, after saying why. */
+async function regenerate(ui: Ui, dir: string): Promise<boolean> {
+  try {
+    const r = await ui.step('buf generate', () => generateProto(dir));
+    if (r.status === 'skipped') ui.warn(`buf generate skipped: ${r.reason}`);
+    return r.status === 'done';
+  } catch (err) {
+    ui.warn((err as Error).message.split('\n')[0] ?? 'buf generate failed');
+    return false;
+  }
 }
 
 function shortList(paths: readonly string[]): string {

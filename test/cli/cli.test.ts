@@ -207,6 +207,18 @@ describe('--dry-run', () => {
     expect(await tree(dir)).toEqual({});
   });
 
+  it('with a gRPC transport and --no-install, writes no generated code and says to run make generate', async () => {
+    const dir = await freshDir();
+    const r = await cli(dir, ['svc', '--preset', 'minimal', '--transport', 'grpc', '--no-install', '--no-git']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^\s+make generate\b/m);
+    expect(r.stderr).toMatch(/gRPC :9000/);
+    const written = Object.keys(await tree(join(dir, 'svc')));
+    expect(written).toContain('api/proto/svc/v1/item.proto');
+    expect(written.filter((p) => p.startsWith('internal/gen/'))).toEqual([]);
+    expect(written.filter((p) => p.startsWith('internal/httpapi/') || p === 'api/openapi.yaml')).toEqual([]);
+  });
+
   it('does not mind a non-empty directory', async () => {
     const dir = await freshDir();
     await writeFile(join(dir, 'keep.txt'), 'mine\n');
@@ -342,6 +354,8 @@ describe('at a terminal', () => {
       { expect: 'Prometheus metrics\\?', send: 'n\r' },
       { expect: 'OpenTelemetry tracing\\?', send: '\r' },
       { expect: 'API authentication', send: '\r' },
+      { expect: 'Message broker for domain events', send: '\r' },
+      { expect: 'API transport', send: `${DOWN}${DOWN}\r` },
       // docker, compose and k8s start checked: tick helm too.
       { expect: 'Deploy artifacts', send: `${DOWN}${DOWN}${DOWN} \r` },
       { expect: 'CI workflow', send: `${DOWN}\r` },
@@ -367,6 +381,8 @@ describe('at a terminal', () => {
       metrics: false,
       tracing: true,
       auth: 'none',
+      queue: 'none',
+      transport: 'both',
       deploy: ['docker', 'compose', 'k8s', 'helm'],
       ci: 'gitlab',
       mesh: 'none',

@@ -14,6 +14,7 @@ const exec = promisify(execFile);
 const GENERATOR = { name: 'create-service', version: '9.9.9' };
 
 const MINIMAL: Answers = {
+  transport: 'http',
   name: 'orders',
   module: 'example.com/orders',
   resource: 'line-item',

@@ -54,6 +54,7 @@ const DEFAULTS = {
   tracing: true,
   auth: 'none',
   queue: 'none',
+  transport: 'http',
   deploy: ['docker', 'compose', 'k8s'],
   ci: 'github',
   mesh: 'none',
@@ -113,6 +114,7 @@ describe('resolveAnswers: precedence', () => {
       tracing: false, // preset
       auth: 'none', // default
       queue: 'none', // preset
+      transport: 'http', // preset
       deploy: ['docker', 'helm'], // flag beats file and preset; kept in the order of the choices
       ci: 'gitlab', // file beats preset
       mesh: 'none', // preset
@@ -143,7 +145,7 @@ describe('resolveAnswers: prompting', () => {
     );
     expect(directory).toBe('orders');
     expect(p.asked.map((q) => q.message)).toEqual(
-      ['name', 'module', 'resource', 'db', 'cache', 'logger', 'tracing', 'auth', 'queue', 'deploy', 'ci', 'mesh', 'ingress'].map(prompt),
+      ['name', 'module', 'resource', 'db', 'cache', 'logger', 'tracing', 'auth', 'queue', 'transport', 'deploy', 'ci', 'mesh', 'ingress'].map(prompt),
     );
     const byMessage = Object.fromEntries(p.asked.map((q) => [q.message, q]));
     expect(byMessage[prompt('name')]).toMatchObject({ kind: 'input', default: 'orders' });
@@ -183,6 +185,7 @@ describe('resolveAnswers: prompting', () => {
           tracing: false,
           queue: 'none',
           auth: 'jwt',
+          transport: 'both',
           deploy: 'none',
           ci: 'none',
           mesh: 'linkerd',
@@ -329,7 +332,7 @@ describe('checkAnswersFile', () => {
   it('rejects an unknown key and names the valid keys', () => {
     expect(() => checkAnswersFile({ router: 'chi', colour: 'red' }, 'a.json')).toThrow(
       new UsageError(
-        'answers file a.json: unknown key "colour" (valid: name, module, resource, router, db, cache, logger, metrics, tracing, auth, queue, deploy, ci, mesh, ingress)',
+        'answers file a.json: unknown key "colour" (valid: name, module, resource, router, db, cache, logger, metrics, tracing, auth, queue, transport, deploy, ci, mesh, ingress)',
       ),
     );
   });

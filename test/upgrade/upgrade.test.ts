@@ -200,6 +200,17 @@ describe('5. option round trip', () => {
     });
   }
 
+  it('--set transport=grpc adds the .proto and generates its Go code, as `make generate` does', async () => {
+    const answers = await answersFor('orders', { db: 'memory', cache: 'none' });
+    const dir = await generate(await parent(), answers, rel.r1!, V1);
+    const r = await runUpgrade(dir, rel.r1!, V1, { sets: ['transport=grpc'] });
+    expect(r.status, r.ui.join('\n')).toBe('upgraded');
+    expect(r.steps.some((s) => s.kind === 'add' && s.path === 'api/proto/orders/v1/item.proto')).toBe(true);
+    // The generated code is no rendered file: the upgrade ran buf, and so does not ask for it.
+    expect(await readFile(join(dir, 'internal/gen/orders/v1/item_grpc.pb.go'), 'utf8')).toContain('ItemServiceServer');
+    expect(r.ui.join('\n')).not.toContain('make generate');
+  }, 10 * 60_000);
+
   it('with edits in redis files, turning redis off gives modify/delete conflicts, not deletions', async () => {
     const answers = await answersFor('orders', { cache: 'redis' });
     const dir = await generate(await parent(), answers, rel.s1!, V1);

@@ -266,7 +266,7 @@ func checkService(objects []object, a answers, exp expectations, where string, p
 		p.add(where, "Deployment has no container named %q", a.Name)
 		return
 	}
-	checkPorts(container, where, p)
+	checkPorts(container, a, where, p)
 	checkProbes(container, where, p)
 
 	// The shutdown budget.
@@ -405,7 +405,7 @@ func checkService(objects []object, a answers, exp expectations, where string, p
 		}
 	}
 	if o, ok := one("NetworkPolicy"); ok {
-		checkNetworkPolicy(o.obj.(*networkingv1.NetworkPolicy), container, podLabels, where, p)
+		checkNetworkPolicy(o.obj.(*networkingv1.NetworkPolicy), container, a, podLabels, where, p)
 	}
 	if exp.serviceMonitor {
 		if o, ok := one("ServiceMonitor"); ok {
@@ -466,17 +466,20 @@ func allContainers(spec *corev1.PodSpec) []*corev1.Container {
 	return all
 }
 
-func checkPorts(c *corev1.Container, where string, p *problems) {
+func checkPorts(c *corev1.Container, a answers, where string, p *problems) {
 	want := map[string]int32{"http": 8080, "http-admin": 9090}
+	if a.grpc() {
+		want["grpc"] = 9000
+	}
 	for _, port := range c.Ports {
 		if n, ok := want[port.Name]; ok && n == port.ContainerPort {
 			delete(want, port.Name)
 		} else if !strings.HasPrefix(port.Name, "http") {
-			p.add(where, "container %s: port %s: names start with http for mesh protocol detection", c.Name, port.Name)
+			p.add(where, "container %s: port %s: names start with http (or are grpc, with a gRPC transport) for mesh protocol detection", c.Name, port.Name)
 		}
 	}
 	for name, n := range want {
-		p.add(where, "container %s: want port %s = %d (HTTP_ADDR / ADMIN_ADDR defaults)", c.Name, name, n)
+		p.add(where, "container %s: want port %s = %d (HTTP_ADDR / GRPC_ADDR / ADMIN_ADDR defaults)", c.Name, name, n)
 	}
 }
 
@@ -687,9 +690,13 @@ func checkServiceObject(services []object, a answers, podLabels labels.Set, wher
 	if len(svc.Spec.Selector) == 0 || !labels.SelectorFromSet(svc.Spec.Selector).Matches(podLabels) {
 		p.add(where, "Service selector does not match the pods")
 	}
-	want := map[string]bool{"http": true, "http-admin": a.Metrics}
+	want := map[string]bool{"http": true, "http-admin": a.Metrics, "grpc": a.grpc()}
 	for _, port := range svc.Spec.Ports {
-		if !strings.HasPrefix(port.Name, "http") || port.AppProtocol == nil || *port.AppProtocol != "http" {
+		if port.Name == "grpc" {
+			if port.AppProtocol == nil || *port.AppProtocol != "grpc" {
+				p.add(where, "Service port grpc: want appProtocol grpc")
+			}
+		} else if !strings.HasPrefix(port.Name, "http") || port.AppProtocol == nil || *port.AppProtocol != "http" {
 			p.add(where, "Service port %q: want an http… name and appProtocol http", port.Name)
 		}
 		if port.TargetPort != intstr.FromString(port.Name) {
@@ -707,7 +714,7 @@ func checkServiceObject(services []object, a answers, podLabels labels.Set, wher
 	}
 }
 
-func checkNetworkPolicy(np *networkingv1.NetworkPolicy, c *corev1.Container, podLabels labels.Set, where string, p *problems) {
+func checkNetworkPolicy(np *networkingv1.NetworkPolicy, c *corev1.Container, a answers, podLabels labels.Set, where string, p *problems) {
 	if sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector); err != nil || sel.Empty() || !sel.Matches(podLabels) {
 		p.add(where, "NetworkPolicy does not select the pods")
 	}
@@ -722,11 +729,14 @@ func checkNetworkPolicy(np *networkingv1.NetworkPolicy, c *corev1.Container, pod
 		return np.Port != nil && (*np.Port == intstr.FromString(name) || *np.Port == intstr.FromInt32(number[name]))
 	}
 	apiOpen, adminRestricted := false, false
+	grpcOpen := !a.grpc()
 	for _, rule := range np.Spec.Ingress {
 		for _, port := range rule.Ports {
 			switch {
 			case portIs(port, "http") && len(rule.From) == 0:
 				apiOpen = true
+			case a.grpc() && portIs(port, "grpc") && len(rule.From) == 0:
+				grpcOpen = true
 			case portIs(port, "http-admin"):
 				if len(rule.From) == 0 {
 					p.add(where, "NetworkPolicy opens the admin port (pprof%s) to everyone", "")
@@ -746,6 +756,9 @@ func checkNetworkPolicy(np *networkingv1.NetworkPolicy, c *corev1.Container, pod
 	}
 	if !apiOpen {
 		p.add(where, "NetworkPolicy does not admit API traffic on port http")
+	}
+	if !grpcOpen {
+		p.add(where, "NetworkPolicy does not admit gRPC API traffic on port grpc")
 	}
 	if !adminRestricted {
 		p.add(where, "NetworkPolicy does not admit the monitoring namespace to the admin port")

@@ -24,7 +24,13 @@ type answers struct {
 	// Queue is "" (recorded before the option existed) or "none" when the
 	// project has no events.
 	Queue string `json:"queue"`
+	// Transport is http, grpc or both; empty (a project made before the
+	// option existed) means http.
+	Transport string `json:"transport"`
 }
+
+// grpc reports whether the project serves a gRPC API (port grpc, 9000).
+func (a answers) grpc() bool { return a.Transport == "grpc" || a.Transport == "both" }
 
 func (a answers) postgres() bool { return a.DB == "postgres" }
 func (a answers) redis() bool    { return a.Cache == "redis" }
