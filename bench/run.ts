@@ -436,20 +436,21 @@ function markdown(
   if (parts.has('closed')) L.push(`| closed-loop GET by id (Redis cache) >= ${fmt.pct(FLOORS.cachedVsBare)} of bare net/http (goal ${fmt.pct(FLOORS.cachedVsBareGoal)}) | ${fmt.pct(cr)} | ${cr >= FLOORS.cachedVsBare ? 'PASS' : '**FAIL**'}${cr < FLOORS.cachedVsBareGoal ? ', goal missed' : ''} |`, '');
 
   if (parts.has('closed')) {
-  L.push('## 1. Throughput (closed loop) and latency at a fixed rate (open loop)', '');
-  L.push(`Closed loop: wrk, 1 thread, ${CONNS} keep-alive connections, ${T.closed} s after ${T.warm} s of warm-up. Open loop: benchtool load at a constant rate, ${CONNS} connections, latency from the moment each request was due (no coordinated omission), ${T.open / 1000} s after ${T.openWarm / 1000} s of warm-up.`, '');
-  L.push('| endpoint | max req/s | / bare | p50 / p99 / p99.9 ms at 25% | at 50% | at 75% |', '| --- | ---: | ---: | --- | --- | --- |');
-  for (const ep of endpoints) {
-    const cells = levels.map((lv) => {
-      const reps = open[`${ep.key}@${lv}`] ?? [];
-      const s = (f: (x: LoadReport) => number) => spread(reps.map(f)).median;
-      const errs = reps.reduce((a, x) => a + x.errors + Object.entries(x.codes).filter(([c]) => !c.startsWith('2')).reduce((q, [, n]) => q + n, 0), 0);
-      const behind = s((x) => x.lag_ms.p99) > 1 ? ' †' : '';
-      return `${fmt.ms(s((x) => x.latency_ms.p50))} / ${fmt.ms(s((x) => x.latency_ms.p99))} / ${fmt.ms(s((x) => x.latency_ms.p999))}${behind}${errs ? ` (${errs} failed)` : ''}`;
-    });
-    L.push(`| ${ep.label} | ${fmt.spread(rps(ep.key))} | ${fmt.pct(rps(ep.key).median / bare)} | ${cells.join(' | ')} |`);
-  }
-  L.push('', '† requests left more than 1 ms after they were due (p99 of the schedule lag): either all connections were busy (the server fell behind: that wait is rightly in the latency) or the generator itself, one Go process on one core, could not send that fast (it manages roughly 25–35k req/s there). Rows whose 25% rate is above that say more about the generator than about the server.', '');
+    L.push('## 1. Throughput (closed loop) and latency at a fixed rate (open loop)', '');
+    L.push(`Closed loop: wrk, 1 thread, ${CONNS} keep-alive connections, ${T.closed} s after ${T.warm} s of warm-up. Open loop: benchtool load at a constant rate, ${CONNS} connections, latency from the moment each request was due (no coordinated omission), ${T.open / 1000} s after ${T.openWarm / 1000} s of warm-up.`, '');
+    if (parts.has('open')) L.push('| endpoint | max req/s | / bare | p50 / p99 / p99.9 ms at 25% | at 50% | at 75% |', '| --- | ---: | ---: | --- | --- | --- |');
+    else L.push('| endpoint | max req/s | / bare |', '| --- | ---: | ---: |');
+    for (const ep of endpoints) {
+      const cells = levels.map((lv) => {
+        const reps = open[`${ep.key}@${lv}`] ?? [];
+        const s = (f: (x: LoadReport) => number) => spread(reps.map(f)).median;
+        const errs = reps.reduce((a, x) => a + x.errors + Object.entries(x.codes).filter(([c]) => !c.startsWith('2')).reduce((q, [, n]) => q + n, 0), 0);
+        const behind = s((x) => x.lag_ms.p99) > 1 ? ' †' : '';
+        return `${fmt.ms(s((x) => x.latency_ms.p50))} / ${fmt.ms(s((x) => x.latency_ms.p99))} / ${fmt.ms(s((x) => x.latency_ms.p999))}${behind}${errs ? ` (${errs} failed)` : ''}`;
+      });
+      L.push(`| ${ep.label} | ${fmt.spread(rps(ep.key))} | ${fmt.pct(rps(ep.key).median / bare)} |${parts.has('open') ? ` ${cells.join(' | ')} |` : ''}`);
+    }
+    L.push('', '† requests left more than 1 ms after they were due (p99 of the schedule lag): either all connections were busy (the server fell behind: that wait is rightly in the latency) or the generator itself, one Go process on one core, could not send that fast (it manages roughly 25–35k req/s there). Rows whose 25% rate is above that say more about the generator than about the server.', '');
   }
 
   L.push('## 2. Middleware cost', '');
@@ -459,31 +460,32 @@ function markdown(
     const allOn = rps('get/cache-memory').median;
     L.push(`| all on (memory cache) | ${fmt.spread(rps('get/cache-memory'))} | 100% |`);
     for (const t of toggles) L.push(`| ${t.label} | ${fmt.spread(rps(t.key))} | ${fmt.pct(rps(t.key).median / allOn)} |`);
+    L.push('');
   }
   if (parts.has('gobench')) {
-  L.push('', 'The rate limiter and the in-flight limit cannot be switched off by configuration (limits out of reach still run the check), so their cost comes from the Go benchmark below: the whole middleware chain of NewServer around a trivial handler, without one middleware at a time (`go test -bench BenchmarkMiddleware -benchmem`, pinned to the server CPU).', '');
-  L.push('| chain | ns/request | B/request | allocs/request | cost of the middleware left out |', '| --- | ---: | ---: | ---: | ---: |');
-  const mw = r.goBench.middleware;
-  const allNs = mw['BenchmarkMiddleware/all']?.ns.median ?? Number.NaN;
-  for (const [name, v] of Object.entries(mw)) {
-    const short = name.replace('BenchmarkMiddleware/', '').replaceAll('_', ' ');
-    const cost = short.startsWith('all without') ? `${fmt.n(allNs - v.ns.median)} ns` : '';
-    L.push(`| ${short} | ${fmt.spread(v.ns)} | ${fmt.n(v.bytes)} | ${fmt.n(v.allocs)} | ${cost} |`);
-  }
-  L.push('', 'Whole requests through NewServer (all middleware, router, handler, service, memory repository; `BenchmarkServer` of the generated project):', '');
-  L.push('| request | ns/request | B/request | allocs/request |', '| --- | ---: | ---: | ---: |');
-  for (const [name, v] of Object.entries(r.goBench.server)) L.push(`| ${name.replace('BenchmarkServer/', '').replaceAll('_', ' ')} | ${fmt.spread(v.ns)} | ${fmt.n(v.bytes)} | ${fmt.n(v.allocs)} |`);
-  L.push('');
+    L.push('', 'The rate limiter and the in-flight limit cannot be switched off by configuration (limits out of reach still run the check), so their cost comes from the Go benchmark below: the whole middleware chain of NewServer around a trivial handler, without one middleware at a time (`go test -bench BenchmarkMiddleware -benchmem`, pinned to the server CPU).', '');
+    L.push('| chain | ns/request | B/request | allocs/request | cost of the middleware left out |', '| --- | ---: | ---: | ---: | ---: |');
+    const mw = r.goBench.middleware;
+    const allNs = mw['BenchmarkMiddleware/all']?.ns.median ?? Number.NaN;
+    for (const [name, v] of Object.entries(mw)) {
+      const short = name.replace('BenchmarkMiddleware/', '').replaceAll('_', ' ');
+      const cost = short.startsWith('all without') ? `${fmt.n(allNs - v.ns.median)} ns` : '';
+      L.push(`| ${short} | ${fmt.spread(v.ns)} | ${fmt.n(v.bytes)} | ${fmt.n(v.allocs)} | ${cost} |`);
+    }
+    L.push('', 'Whole requests through NewServer (all middleware, router, handler, service, memory repository; `BenchmarkServer` of the generated project):', '');
+    L.push('| request | ns/request | B/request | allocs/request |', '| --- | ---: | ---: | ---: |');
+    for (const [name, v] of Object.entries(r.goBench.server)) L.push(`| ${name.replace('BenchmarkServer/', '').replaceAll('_', ' ')} | ${fmt.spread(v.ns)} | ${fmt.n(v.bytes)} | ${fmt.n(v.allocs)} |`);
+    L.push('');
   }
 
   if (parts.has('pgbench')) L.push('## 3. Database ceiling', '');
   if (parts.has('pgbench')) L.push(`pgbench -S -M prepared, ${r.databaseCeiling.poolSize} connections (the pool's DB_MAX_CONNS), pinned to the server CPU, against the same Postgres: ${fmt.spread(r.databaseCeiling.pgbenchTps)} tps. The service's GET by id from Postgres: ${fmt.spread(r.databaseCeiling.serviceRps!)} req/s, **${fmt.pct(r.databaseCeiling.ratio)}** of what the database serves to a bare client.`, '');
 
   if (parts.has('footprint')) {
-  L.push('## 4. Footprint', '', '| variant | binary | idle RSS |', '| --- | ---: | ---: |');
-  for (const [k, v] of Object.entries(r.footprint.binaryBytes)) L.push(`| ${k} | ${(v / 2 ** 20).toFixed(1)} MiB | ${r.footprint.idleRssKb[k] ? fmt.mb(r.footprint.idleRssKb[k]!) : '–'} |`);
-  L.push('', `RSS under closed-loop load (GET by id, Redis cache, ${CONNS} connections): ${fmt.mb(r.footprint.rssUnderLoadKb)} at peak.`);
-  L.push(`Process start to the first 200 of /health/startup (migrations on a fresh database included): standard ${fmt.spread(r.footprint.startupMs.standard!)} ms, minimal ${fmt.spread(r.footprint.startupMs.minimal!)} ms.`, '');
+    L.push('## 4. Footprint', '', '| variant | binary | idle RSS |', '| --- | ---: | ---: |');
+    for (const [k, v] of Object.entries(r.footprint.binaryBytes)) L.push(`| ${k} | ${(v / 2 ** 20).toFixed(1)} MiB | ${r.footprint.idleRssKb[k] ? fmt.mb(r.footprint.idleRssKb[k]!) : '–'} |`);
+    L.push('', `RSS under closed-loop load (GET by id, Redis cache, ${CONNS} connections): ${fmt.mb(r.footprint.rssUnderLoadKb)} at peak.`);
+    L.push(`Process start to the first 200 of /health/startup (migrations on a fresh database included): standard ${fmt.spread(r.footprint.startupMs.standard!)} ms, minimal ${fmt.spread(r.footprint.startupMs.minimal!)} ms.`, '');
   }
 
   if (parts.has('generator')) L.push('## 5. Generator speed', '', '| command | ms |', '| --- | ---: |');
