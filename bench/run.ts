@@ -16,6 +16,9 @@ import { fmt, machine, parseGoBench, spread, wrk, type Spread, type WrkResult } 
  *   npm run bench                 3 rounds (about 15 minutes)
  *   npm run bench -- --rounds 5
  *   npm run bench -- --quick      1 round, short runs: a smoke test of the harness, not figures
+ *   npm run bench -- --only closed,profile
+ *                                 some parts only (see PARTS); open needs closed's maxima and
+ *                                 brings it along
  */
 
 // ------------------------------------------------------------------ floors
@@ -30,8 +33,24 @@ const FLOORS = {
   cachedVsBareGoal: 0.8,
 };
 
+/** The parts of a run, in the order they run; `--only a,b` runs a subset. */
+const PARTS = ['closed', 'open', 'headline', 'profile', 'pgbench', 'footprint', 'gobench', 'generator'] as const;
+type Part = (typeof PARTS)[number];
+
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const parts = new Set<Part>(PARTS);
+if (args.includes('--only')) {
+  const asked = (args[args.indexOf('--only') + 1] ?? '').split(',').filter(Boolean);
+  const unknown = asked.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (asked.length === 0 || unknown.length > 0) {
+    process.stderr.write(`bench: --only takes a comma-separated list of ${PARTS.join(', ')}; got ${JSON.stringify(asked.join(','))}\n`);
+    process.exit(2);
+  }
+  parts.clear();
+  for (const p of asked as Part[]) parts.add(p);
+  if (parts.has('open')) parts.add('closed');
+}
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || (quick ? 1 : 3);
 const T = quick
   ? { closed: 3, warm: 1, open: 3000, openWarm: 500, headline: 10 }
@@ -63,7 +82,7 @@ async function main() {
   onExit(() => rmSync(work, { recursive: true, force: true }));
   const logDir = join(work, 'logs');
   const env = await machine();
-  say(`create-service benchmark, ${rounds} round(s)${quick ? ' (quick)' : ''}; server on CPU ${PIN.server ?? '(any)'}, load on CPU ${PIN.client ?? '(any)'}`);
+  say(`create-service benchmark, ${rounds} round(s)${quick ? ' (quick)' : ''}, parts: ${[...parts].join(', ')}; server on CPU ${PIN.server ?? '(any)'}, load on CPU ${PIN.client ?? '(any)'}`);
   for (const [k, v] of Object.entries(env)) say(`  ${k}: ${v}`);
 
   // ---------------------------------------------------------------- setup
@@ -81,7 +100,7 @@ async function main() {
     'cache-none': ['--cache', 'none'],
     'no-tracing': ['--cache', 'memory', '--no-tracing'],
     'no-metrics': ['--cache', 'memory', '--no-metrics'],
-    minimal: ['--preset', 'minimal'],
+    ...(parts.has('footprint') ? { minimal: ['--preset', 'minimal'] } : {}),
   };
   const projects: Record<string, Project> = {};
   const bins: Record<string, string> = {};
@@ -121,6 +140,14 @@ async function main() {
   onExit(() => killPid(hello.pid));
   await waitForPort(helloPort);
   const bare = { base: `http://127.0.0.1:${helloPort}`, pid: hello.pid! };
+  // The same server reading one key from Redis per request over raw RESP: the floor of a GET
+  // served from a Redis cache, one loopback round trip to Redis more than the bare server.
+  const helloRedisPort = await freePort();
+  const helloRedisArgs = ['hello', '-addr', `127.0.0.1:${helloRedisPort}`, '-redis', new URL(redis.url).host];
+  const helloRedis = spawn(PIN.server ? 'taskset' : tool, [...(PIN.server ? ['-c', PIN.server, tool] : []), ...helloRedisArgs], { stdio: 'ignore' });
+  onExit(() => killPid(helloRedis.pid));
+  await waitForPort(helloRedisPort);
+  const bareRedis = { base: `http://127.0.0.1:${helloRedisPort}`, pid: helloRedis.pid! };
 
   const services: Record<string, Running> = {};
   for (const [key, variant, extra] of [
@@ -147,6 +174,7 @@ async function main() {
   const get = (key: string, label: string): Endpoint => ({ key: `get/${key}`, label, svc: services[key]!, path: `${collection}/${ids[key]}` });
   const endpoints: Endpoint[] = [
     { key: 'bare', label: 'bare net/http hello-world', svc: bare, path: '/' },
+    { key: 'bare-redis', label: 'bare net/http + one Redis GET (raw RESP, no client library)', svc: bareRedis, path: '/' },
     { key: 'live', label: 'GET /health/live', svc: services.standard!, path: '/health/live' },
     get('standard', 'GET by id, Redis cache'),
     get('cache-memory', 'GET by id, memory cache'),
@@ -163,7 +191,7 @@ async function main() {
   // ---------------------------------------------------------------- closed loop
   const closed: Record<string, WrkResult[]> = {};
   let rssUnderLoad = 0;
-  for (let r = 1; r <= rounds; r++) {
+  for (let r = 1; r <= (parts.has('closed') ? rounds : 0); r++) {
     for (const ep of closedSet) {
       const url = `${ep.svc.base}${ep.path}`;
       const script = ep.post ? join(BENCH_DIR, 'wrk', 'post.lua') : undefined;
@@ -182,7 +210,7 @@ async function main() {
   // ---------------------------------------------------------------- open loop
   const levels = [0.25, 0.5, 0.75];
   const open: Record<string, LoadReport[]> = {};
-  for (let r = 1; r <= rounds; r++) {
+  for (let r = 1; r <= (parts.has('open') ? rounds : 0); r++) {
     for (const ep of endpoints) {
       for (const level of levels) {
         const rate = Math.max(10, Math.round(maxRps[ep.key]!.median * level));
@@ -204,7 +232,7 @@ async function main() {
   // ---------------------------------------------------------------- headline
   const headline: Record<string, LoadReport[]> = {};
   const loadDuringHeadline: Record<string, string[]> = {};
-  for (let r = 1; r <= rounds; r++) {
+  for (let r = 1; r <= (parts.has('headline') ? rounds : 0); r++) {
     for (const key of ['get/standard', 'get/cache-none']) {
       const ep = endpoints.find((e) => e.key === key)!;
       const rep = await runLoad(tool, work, {
@@ -222,9 +250,9 @@ async function main() {
   }
 
   // ---------------------------------------------------------------- CPU profile
-  say('profiling GET by id (Redis cache) under closed-loop load ...');
   const profiles: Record<string, string> = {};
-  for (const [key, svcKey, variant] of [['get-redis', 'standard', 'standard'], ['get-memory', 'cache-memory', 'cache-memory']] as const) {
+  if (parts.has('profile')) say('profiling GET by id (Redis cache) under closed-loop load ...');
+  for (const [key, svcKey, variant] of parts.has('profile') ? ([['get-redis', 'standard', 'standard'], ['get-memory', 'cache-memory', 'cache-memory']] as const) : []) {
     const svc = services[svcKey]!;
     const prof = join(work, `${key}.pprof`);
     const load = wrk(`${svc.base}${collection}/${ids[svcKey]}`, { seconds: 8, conns: CONNS, cpus: PIN.client });
@@ -240,13 +268,15 @@ async function main() {
   }
 
   // ---------------------------------------------------------------- database ceiling
-  say('pgbench -S against the same Postgres ...');
-  await pg.psql('CREATE DATABASE pgbench');
-  const pgArgs = ['-h', pg.sockets, '-p', String(pg.port), '-U', 'postgres'];
-  await execa('pgbench', [...pgArgs, '-i', '-s', '1', '-q', 'pgbench'], { all: true });
   const poolSize = 10; // DB_MAX_CONNS default
   const pgbench: number[] = [];
-  for (let r = 1; r <= rounds; r++) {
+  const pgArgs = ['-h', pg.sockets, '-p', String(pg.port), '-U', 'postgres'];
+  if (parts.has('pgbench')) {
+    say('pgbench -S against the same Postgres ...');
+    await pg.psql('CREATE DATABASE pgbench');
+    await execa('pgbench', [...pgArgs, '-i', '-s', '1', '-q', 'pgbench'], { all: true });
+  }
+  for (let r = 1; r <= (parts.has('pgbench') ? rounds : 0); r++) {
     const cmd = ['pgbench', ...pgArgs, '-S', '-M', 'prepared', '-c', String(poolSize), '-j', '1', '-T', String(T.closed), '-n', 'pgbench'];
     const out = (await execa(PIN.server ? 'taskset' : cmd[0]!, PIN.server ? ['-c', PIN.server, ...cmd] : cmd.slice(1))).stdout;
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
@@ -255,12 +285,13 @@ async function main() {
   }
 
   // ---------------------------------------------------------------- footprint
-  say('footprint: startup time ...');
   for (const svc of Object.values(services)) await svc.stop();
   killPid(hello.pid, 'SIGTERM');
+  killPid(helloRedis.pid, 'SIGTERM');
   const startup: Record<string, number[]> = { standard: [], minimal: [] };
   const minimalIdle: number[] = [];
-  for (let r = 1; r <= Math.max(rounds, 3); r++) {
+  if (parts.has('footprint')) say('footprint: startup time ...');
+  for (let r = 1; r <= (parts.has('footprint') ? Math.max(rounds, 3) : 0); r++) {
     for (const variant of ['standard', 'minimal']) {
       const svc = await startVariant(variant);
       startup[variant]!.push(svc.startupMs);
@@ -274,7 +305,6 @@ async function main() {
   idleRss.minimal = spread(minimalIdle).median;
 
   // ---------------------------------------------------------------- Go benchmarks
-  say('go test -bench: the handler chain and each middleware ...');
   const std = projects.standard!;
   const module = /^module (\S+)/m.exec(readFileSync(join(std.dir, 'go.mod'), 'utf8'))![1]!;
   writeFileSync(join(std.dir, 'internal', 'middleware', 'zz_bench_test.go'), readFileSync(join(BENCH_DIR, 'gobench', 'middleware_bench_test.go.txt'), 'utf8').replaceAll('MODULE', module));
@@ -283,9 +313,10 @@ async function main() {
     const r = await execa(PIN.server ? 'taskset' : 'go', PIN.server ? ['-c', PIN.server, ...cmd] : cmd.slice(1), { cwd: std.dir, env: { GOFLAGS: '-buildvcs=false' }, all: true });
     return r.all ?? '';
   };
-  const serverBenchOut = await goBench('./internal/httpapi', '^BenchmarkServer$');
-  const mwBenchOut = await goBench('./internal/middleware', '^BenchmarkMiddleware$');
-  writeFileSync(join(RESULTS, 'go-bench.txt'), `${serverBenchOut}\n\n${mwBenchOut}\n`);
+  if (parts.has('gobench')) say('go test -bench: the handler chain and each middleware ...');
+  const serverBenchOut = parts.has('gobench') ? await goBench('./internal/httpapi', '^BenchmarkServer$') : '';
+  const mwBenchOut = parts.has('gobench') ? await goBench('./internal/middleware', '^BenchmarkMiddleware$') : '';
+  if (parts.has('gobench')) writeFileSync(join(RESULTS, 'go-bench.txt'), `${serverBenchOut}\n\n${mwBenchOut}\n`);
   const goBenchMedian = (out: string) => {
     const runs: Record<string, { ns: number[]; bytes: number[]; allocs: number[] }> = {};
     for (const line of out.split('\n')) {
@@ -302,8 +333,8 @@ async function main() {
   const mwBench = goBenchMedian(mwBenchOut);
 
   // ---------------------------------------------------------------- generator speed
-  say('generator speed ...');
-  const timeIt = async (cmd: string, a: string[], n = 7) => {
+  if (parts.has('generator')) say('generator speed ...');
+  const timeIt = async (cmd: string, a: string[], n = parts.has('generator') ? 7 : 0) => {
     const t: number[] = [];
     for (let i = 0; i < n; i++) {
       const dir = join(work, `gen-${i}-${Math.random().toString(36).slice(2)}`);
@@ -324,16 +355,16 @@ async function main() {
   killPid(sink.pid, 'SIGTERM');
 
   // ---------------------------------------------------------------- verdicts
-  const bareMax = maxRps.bare!.median;
-  const ratio = (k: string) => maxRps[k]!.median / bareMax;
+  const bareMax = maxRps.bare?.median ?? Number.NaN;
+  const ratio = (k: string) => (maxRps[k]?.median ?? Number.NaN) / bareMax;
   const cachedRatio = ratio('get/standard');
-  if (cachedRatio < FLOORS.cachedVsBare) fails.push(`closed-loop GET by id (Redis cache) is ${fmt.pct(cachedRatio)} of bare net/http, floor ${fmt.pct(FLOORS.cachedVsBare)}`);
+  if (parts.has('closed') && cachedRatio < FLOORS.cachedVsBare) fails.push(`closed-loop GET by id (Redis cache) is ${fmt.pct(cachedRatio)} of bare net/http, floor ${fmt.pct(FLOORS.cachedVsBare)}`);
   const verdict = (key: string, p99Floor: number) => {
-    const reps = headline[key]!;
+    const reps = headline[key] ?? [];
     const p99 = spread(reps.map((x) => x.latency_ms.p99));
     const bad = reps.reduce((a, x) => a + x.errors + x.unsent + Object.entries(x.codes).filter(([c]) => c !== '200').reduce((s, [, n]) => s + n, 0), 0);
     const ok = p99.median <= p99Floor && bad === 0;
-    if (!ok) fails.push(`${FLOORS.headlineRate}/s for ${T.headline} s on ${key}: p99 ${fmt.ms(p99.median)} ms (floor ${p99Floor} ms), ${bad} failed or unsent requests (floor 0)`);
+    if (parts.has('headline') && !ok) fails.push(`${FLOORS.headlineRate}/s for ${T.headline} s on ${key}: p99 ${fmt.ms(p99.median)} ms (floor ${p99Floor} ms), ${bad} failed or unsent requests (floor 0)`);
     return { p99, bad, ok };
   };
   const headCached = verdict('get/standard', FLOORS.cachedP99Ms);
@@ -348,22 +379,25 @@ async function main() {
     machine: env,
     floors: FLOORS,
     fails,
+    parts: [...parts],
     closedLoop: Object.fromEntries(Object.entries(closed).map(([k, v]) => [k, { rps: maxRps[k], ratioToBare: maxRps[k]!.median / bareMax, runs: v }])),
     openLoop: Object.fromEntries(Object.entries(open).map(([k, v]) => [k, { p50: spread(v.map((x) => x.latency_ms.p50)), p99: spread(v.map((x) => x.latency_ms.p99)), p999: spread(v.map((x) => x.latency_ms.p999)), rate: v[0]?.rate, errors: v.reduce((a, x) => a + x.errors, 0), lagP99: spread(v.map((x) => x.lag_ms.p99)) }])),
     headline: { cached: headCached, postgres: headPg, loadAverageAfter: loadDuringHeadline, runs: Object.fromEntries(Object.entries(headline).map(([k, v]) => [k, v.map(({ events: _e, probes: _p, ...rest }) => rest)])) },
-    databaseCeiling: { pgbenchTps: spread(pgbench), serviceRps: maxRps['get/cache-none'], ratio: maxRps['get/cache-none']!.median / spread(pgbench).median, poolSize },
+    databaseCeiling: { pgbenchTps: spread(pgbench), serviceRps: maxRps['get/cache-none'], ratio: (maxRps['get/cache-none']?.median ?? Number.NaN) / spread(pgbench).median, poolSize },
     footprint: { binaryBytes: binarySize, idleRssKb: idleRss, rssUnderLoadKb: rssUnderLoad, startupMs: Object.fromEntries(Object.entries(startup).map(([k, v]) => [k, spread(v)])) },
     goBench: { server: serverBench, middleware: mwBench },
     generator: gen,
   };
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  // A run of some parts only does not replace the figures of the last full run.
+  const base = parts.size === PARTS.length ? 'latest' : 'partial';
+  writeFileSync(join(RESULTS, `${base}.json`), `${JSON.stringify(result, null, 2)}\n`);
   const md = markdown(result, endpoints, toggles, levels, maxRps, open, profiles);
-  writeFileSync(join(RESULTS, 'latest.md'), md);
+  writeFileSync(join(RESULTS, `${base}.md`), md);
   say(`\n${md}`);
   for (const f of fails) say(`FAIL: ${f}`);
-  if (cachedRatio < FLOORS.cachedVsBareGoal) say(`GOAL: closed-loop cached GET is ${fmt.pct(cachedRatio)} of bare (goal ${fmt.pct(FLOORS.cachedVsBareGoal)}); see the profile in bench/results/`);
-  say(`results: ${join(RESULTS, 'latest.md')} and latest.json (${((Date.now() - started.getTime()) / 60000).toFixed(1)} min)`);
+  if (parts.has('closed') && cachedRatio < FLOORS.cachedVsBareGoal) say(`GOAL: closed-loop cached GET is ${fmt.pct(cachedRatio)} of bare (goal ${fmt.pct(FLOORS.cachedVsBareGoal)}); see the profile in bench/results/`);
+  say(`results: ${join(RESULTS, `${base}.md`)} and ${base}.json (${((Date.now() - started.getTime()) / 60000).toFixed(1)} min)`);
   process.exitCode = fails.length ? 1 : 0;
 }
 
@@ -388,61 +422,74 @@ function markdown(
   profiles: Record<string, string>,
 ): string {
   const L: string[] = [];
-  const bare = maxRps.bare!.median;
+  const bare = maxRps.bare?.median ?? Number.NaN;
+  const rps = (key: string) => maxRps[key] ?? spread([]);
   L.push(`# Benchmark results`, '', `${r.started}, ${r.rounds} round(s); figures are medians with (min–max) over the rounds.`);
   L.push(`Server pinned to CPU ${r.pinning.server ?? '-'}; wrk, benchtool load, Postgres, Redis and the OTLP sink to CPU ${r.pinning.client ?? '-'}.`, '');
   L.push('| machine | |', '| --- | --- |', ...Object.entries(r.machine).map(([k, v]) => `| ${k} | ${v} |`), '');
 
+  if (parts.size < PARTS.length) L.push(`Parts run: ${[...parts].join(', ')} (\`--only\`); the others are left out below.`, '');
   L.push('## Floors', '', '| floor | measured | verdict |', '| --- | --- | --- |');
-  L.push(`| ${FLOORS.headlineRate} req/s for ${FLOORS.headlineSeconds} s, GET by id from cache (Redis): 0 errors, p99 <= ${FLOORS.cachedP99Ms} ms | p99 ${fmt.ms(r.headline.cached.p99.median)} ms (${fmt.ms(r.headline.cached.p99.min)}–${fmt.ms(r.headline.cached.p99.max)}), ${r.headline.cached.bad} failed | ${r.headline.cached.ok ? 'PASS' : '**FAIL**'} |`);
-  L.push(`| ${FLOORS.headlineRate} req/s for ${FLOORS.headlineSeconds} s, GET by id from Postgres (no cache): 0 errors, p99 <= ${FLOORS.postgresP99Ms} ms | p99 ${fmt.ms(r.headline.postgres.p99.median)} ms (${fmt.ms(r.headline.postgres.p99.min)}–${fmt.ms(r.headline.postgres.p99.max)}), ${r.headline.postgres.bad} failed | ${r.headline.postgres.ok ? 'PASS' : '**FAIL**'} |`);
-  const cr = maxRps['get/standard']!.median / bare;
-  L.push(`| closed-loop GET by id (Redis cache) >= ${fmt.pct(FLOORS.cachedVsBare)} of bare net/http (goal ${fmt.pct(FLOORS.cachedVsBareGoal)}) | ${fmt.pct(cr)} | ${cr >= FLOORS.cachedVsBare ? 'PASS' : '**FAIL**'}${cr < FLOORS.cachedVsBareGoal ? ', goal missed' : ''} |`, '');
+  if (parts.has('headline')) L.push(`| ${FLOORS.headlineRate} req/s for ${FLOORS.headlineSeconds} s, GET by id from cache (Redis): 0 errors, p99 <= ${FLOORS.cachedP99Ms} ms | p99 ${fmt.ms(r.headline.cached.p99.median)} ms (${fmt.ms(r.headline.cached.p99.min)}–${fmt.ms(r.headline.cached.p99.max)}), ${r.headline.cached.bad} failed | ${r.headline.cached.ok ? 'PASS' : '**FAIL**'} |`);
+  if (parts.has('headline')) L.push(`| ${FLOORS.headlineRate} req/s for ${FLOORS.headlineSeconds} s, GET by id from Postgres (no cache): 0 errors, p99 <= ${FLOORS.postgresP99Ms} ms | p99 ${fmt.ms(r.headline.postgres.p99.median)} ms (${fmt.ms(r.headline.postgres.p99.min)}–${fmt.ms(r.headline.postgres.p99.max)}), ${r.headline.postgres.bad} failed | ${r.headline.postgres.ok ? 'PASS' : '**FAIL**'} |`);
+  const cr = rps('get/standard').median / bare;
+  if (parts.has('closed')) L.push(`| closed-loop GET by id (Redis cache) >= ${fmt.pct(FLOORS.cachedVsBare)} of bare net/http (goal ${fmt.pct(FLOORS.cachedVsBareGoal)}) | ${fmt.pct(cr)} | ${cr >= FLOORS.cachedVsBare ? 'PASS' : '**FAIL**'}${cr < FLOORS.cachedVsBareGoal ? ', goal missed' : ''} |`, '');
 
-  L.push('## 1. Throughput (closed loop) and latency at a fixed rate (open loop)', '');
-  L.push(`Closed loop: wrk, 1 thread, ${CONNS} keep-alive connections, ${T.closed} s after ${T.warm} s of warm-up. Open loop: benchtool load at a constant rate, ${CONNS} connections, latency from the moment each request was due (no coordinated omission), ${T.open / 1000} s after ${T.openWarm / 1000} s of warm-up.`, '');
-  L.push('| endpoint | max req/s | / bare | p50 / p99 / p99.9 ms at 25% | at 50% | at 75% |', '| --- | ---: | ---: | --- | --- | --- |');
-  for (const ep of endpoints) {
-    const cells = levels.map((lv) => {
-      const reps = open[`${ep.key}@${lv}`] ?? [];
-      const s = (f: (x: LoadReport) => number) => spread(reps.map(f)).median;
-      const errs = reps.reduce((a, x) => a + x.errors + Object.entries(x.codes).filter(([c]) => !c.startsWith('2')).reduce((q, [, n]) => q + n, 0), 0);
-      const behind = s((x) => x.lag_ms.p99) > 1 ? ' †' : '';
-      return `${fmt.ms(s((x) => x.latency_ms.p50))} / ${fmt.ms(s((x) => x.latency_ms.p99))} / ${fmt.ms(s((x) => x.latency_ms.p999))}${behind}${errs ? ` (${errs} failed)` : ''}`;
-    });
-    L.push(`| ${ep.label} | ${fmt.spread(maxRps[ep.key]!)} | ${fmt.pct(maxRps[ep.key]!.median / bare)} | ${cells.join(' | ')} |`);
+  if (parts.has('closed')) {
+    L.push('## 1. Throughput (closed loop) and latency at a fixed rate (open loop)', '');
+    L.push(`Closed loop: wrk, 1 thread, ${CONNS} keep-alive connections, ${T.closed} s after ${T.warm} s of warm-up. Open loop: benchtool load at a constant rate, ${CONNS} connections, latency from the moment each request was due (no coordinated omission), ${T.open / 1000} s after ${T.openWarm / 1000} s of warm-up.`, '');
+    if (parts.has('open')) L.push('| endpoint | max req/s | / bare | p50 / p99 / p99.9 ms at 25% | at 50% | at 75% |', '| --- | ---: | ---: | --- | --- | --- |');
+    else L.push('| endpoint | max req/s | / bare |', '| --- | ---: | ---: |');
+    for (const ep of endpoints) {
+      const cells = levels.map((lv) => {
+        const reps = open[`${ep.key}@${lv}`] ?? [];
+        const s = (f: (x: LoadReport) => number) => spread(reps.map(f)).median;
+        const errs = reps.reduce((a, x) => a + x.errors + Object.entries(x.codes).filter(([c]) => !c.startsWith('2')).reduce((q, [, n]) => q + n, 0), 0);
+        const behind = s((x) => x.lag_ms.p99) > 1 ? ' †' : '';
+        return `${fmt.ms(s((x) => x.latency_ms.p50))} / ${fmt.ms(s((x) => x.latency_ms.p99))} / ${fmt.ms(s((x) => x.latency_ms.p999))}${behind}${errs ? ` (${errs} failed)` : ''}`;
+      });
+      L.push(`| ${ep.label} | ${fmt.spread(rps(ep.key))} | ${fmt.pct(rps(ep.key).median / bare)} |${parts.has('open') ? ` ${cells.join(' | ')} |` : ''}`);
+    }
+    L.push('', '† requests left more than 1 ms after they were due (p99 of the schedule lag): either all connections were busy (the server fell behind: that wait is rightly in the latency) or the generator itself, one Go process on one core, could not send that fast (it manages roughly 25–35k req/s there). Rows whose 25% rate is above that say more about the generator than about the server.', '');
   }
-  L.push('', '† requests left more than 1 ms after they were due (p99 of the schedule lag): either all connections were busy (the server fell behind: that wait is rightly in the latency) or the generator itself, one Go process on one core, could not send that fast (it manages roughly 25–35k req/s there). Rows whose 25% rate is above that say more about the generator than about the server.', '');
 
-  L.push('## 2. Middleware cost', '', 'End to end (closed loop, GET by id with the memory cache; each variant turns one thing off):', '');
-  L.push('| variant | max req/s | vs all on |', '| --- | ---: | ---: |');
-  const allOn = maxRps['get/cache-memory']!.median;
-  L.push(`| all on (memory cache) | ${fmt.spread(maxRps['get/cache-memory']!)} | 100% |`);
-  for (const t of toggles) L.push(`| ${t.label} | ${fmt.spread(maxRps[t.key]!)} | ${fmt.pct(maxRps[t.key]!.median / allOn)} |`);
-  L.push('', 'The rate limiter and the in-flight limit cannot be switched off by configuration (limits out of reach still run the check), so their cost comes from the Go benchmark below: the whole middleware chain of NewServer around a trivial handler, without one middleware at a time (`go test -bench BenchmarkMiddleware -benchmem`, pinned to the server CPU).', '');
-  L.push('| chain | ns/request | B/request | allocs/request | cost of the middleware left out |', '| --- | ---: | ---: | ---: | ---: |');
-  const mw = r.goBench.middleware;
-  const allNs = mw['BenchmarkMiddleware/all']?.ns.median ?? Number.NaN;
-  for (const [name, v] of Object.entries(mw)) {
-    const short = name.replace('BenchmarkMiddleware/', '').replaceAll('_', ' ');
-    const cost = short.startsWith('all without') ? `${fmt.n(allNs - v.ns.median)} ns` : '';
-    L.push(`| ${short} | ${fmt.spread(v.ns)} | ${fmt.n(v.bytes)} | ${fmt.n(v.allocs)} | ${cost} |`);
+  L.push('## 2. Middleware cost', '');
+  if (parts.has('closed')) {
+    L.push('End to end (closed loop, GET by id with the memory cache; each variant turns one thing off):', '');
+    L.push('| variant | max req/s | vs all on |', '| --- | ---: | ---: |');
+    const allOn = rps('get/cache-memory').median;
+    L.push(`| all on (memory cache) | ${fmt.spread(rps('get/cache-memory'))} | 100% |`);
+    for (const t of toggles) L.push(`| ${t.label} | ${fmt.spread(rps(t.key))} | ${fmt.pct(rps(t.key).median / allOn)} |`);
+    L.push('');
   }
-  L.push('', 'Whole requests through NewServer (all middleware, router, handler, service, memory repository; `BenchmarkServer` of the generated project):', '');
-  L.push('| request | ns/request | B/request | allocs/request |', '| --- | ---: | ---: | ---: |');
-  for (const [name, v] of Object.entries(r.goBench.server)) L.push(`| ${name.replace('BenchmarkServer/', '').replaceAll('_', ' ')} | ${fmt.spread(v.ns)} | ${fmt.n(v.bytes)} | ${fmt.n(v.allocs)} |`);
-  L.push('');
+  if (parts.has('gobench')) {
+    L.push('', 'The rate limiter and the in-flight limit cannot be switched off by configuration (limits out of reach still run the check), so their cost comes from the Go benchmark below: the whole middleware chain of NewServer around a trivial handler, without one middleware at a time (`go test -bench BenchmarkMiddleware -benchmem`, pinned to the server CPU).', '');
+    L.push('| chain | ns/request | B/request | allocs/request | cost of the middleware left out |', '| --- | ---: | ---: | ---: | ---: |');
+    const mw = r.goBench.middleware;
+    const allNs = mw['BenchmarkMiddleware/all']?.ns.median ?? Number.NaN;
+    for (const [name, v] of Object.entries(mw)) {
+      const short = name.replace('BenchmarkMiddleware/', '').replaceAll('_', ' ');
+      const cost = short.startsWith('all without') ? `${fmt.n(allNs - v.ns.median)} ns` : '';
+      L.push(`| ${short} | ${fmt.spread(v.ns)} | ${fmt.n(v.bytes)} | ${fmt.n(v.allocs)} | ${cost} |`);
+    }
+    L.push('', 'Whole requests through NewServer (all middleware, router, handler, service, memory repository; `BenchmarkServer` of the generated project):', '');
+    L.push('| request | ns/request | B/request | allocs/request |', '| --- | ---: | ---: | ---: |');
+    for (const [name, v] of Object.entries(r.goBench.server)) L.push(`| ${name.replace('BenchmarkServer/', '').replaceAll('_', ' ')} | ${fmt.spread(v.ns)} | ${fmt.n(v.bytes)} | ${fmt.n(v.allocs)} |`);
+    L.push('');
+  }
 
-  L.push('## 3. Database ceiling', '');
-  L.push(`pgbench -S -M prepared, ${r.databaseCeiling.poolSize} connections (the pool's DB_MAX_CONNS), pinned to the server CPU, against the same Postgres: ${fmt.spread(r.databaseCeiling.pgbenchTps)} tps. The service's GET by id from Postgres: ${fmt.spread(r.databaseCeiling.serviceRps!)} req/s, **${fmt.pct(r.databaseCeiling.ratio)}** of what the database serves to a bare client.`, '');
+  if (parts.has('pgbench')) L.push('## 3. Database ceiling', '');
+  if (parts.has('pgbench')) L.push(`pgbench -S -M prepared, ${r.databaseCeiling.poolSize} connections (the pool's DB_MAX_CONNS), pinned to the server CPU, against the same Postgres: ${fmt.spread(r.databaseCeiling.pgbenchTps)} tps. The service's GET by id from Postgres: ${fmt.spread(r.databaseCeiling.serviceRps!)} req/s, **${fmt.pct(r.databaseCeiling.ratio)}** of what the database serves to a bare client.`, '');
 
-  L.push('## 4. Footprint', '', '| variant | binary | idle RSS |', '| --- | ---: | ---: |');
-  for (const [k, v] of Object.entries(r.footprint.binaryBytes)) L.push(`| ${k} | ${(v / 2 ** 20).toFixed(1)} MiB | ${r.footprint.idleRssKb[k] ? fmt.mb(r.footprint.idleRssKb[k]!) : '–'} |`);
-  L.push('', `RSS under closed-loop load (GET by id, Redis cache, ${CONNS} connections): ${fmt.mb(r.footprint.rssUnderLoadKb)} at peak.`);
-  L.push(`Process start to the first 200 of /health/startup (migrations on a fresh database included): standard ${fmt.spread(r.footprint.startupMs.standard!)} ms, minimal ${fmt.spread(r.footprint.startupMs.minimal!)} ms.`, '');
+  if (parts.has('footprint')) {
+    L.push('## 4. Footprint', '', '| variant | binary | idle RSS |', '| --- | ---: | ---: |');
+    for (const [k, v] of Object.entries(r.footprint.binaryBytes)) L.push(`| ${k} | ${(v / 2 ** 20).toFixed(1)} MiB | ${r.footprint.idleRssKb[k] ? fmt.mb(r.footprint.idleRssKb[k]!) : '–'} |`);
+    L.push('', `RSS under closed-loop load (GET by id, Redis cache, ${CONNS} connections): ${fmt.mb(r.footprint.rssUnderLoadKb)} at peak.`);
+    L.push(`Process start to the first 200 of /health/startup (migrations on a fresh database included): standard ${fmt.spread(r.footprint.startupMs.standard!)} ms, minimal ${fmt.spread(r.footprint.startupMs.minimal!)} ms.`, '');
+  }
 
-  L.push('## 5. Generator speed', '', '| command | ms |', '| --- | ---: |');
-  L.push(`| node -e '' | ${fmt.spread(r.generator.nodeEmpty!)} |`, `| create-service --help | ${fmt.spread(r.generator.help!)} |`, `| create-service DIR --preset full --yes --no-install --no-git | ${fmt.spread(r.generator.full!)} |`, '');
+  if (parts.has('generator')) L.push('## 5. Generator speed', '', '| command | ms |', '| --- | ---: |');
+  if (parts.has('generator')) L.push(`| node -e '' | ${fmt.spread(r.generator.nodeEmpty!)} |`, `| create-service --help | ${fmt.spread(r.generator.help!)} |`, `| create-service DIR --preset full --yes --no-install --no-git | ${fmt.spread(r.generator.full!)} |`, '');
 
   for (const [k, text] of Object.entries(profiles)) {
     L.push(`## CPU profile: ${k} (top 20 by flat time; full: bench/results/profile-${k}.txt)`, '', '```', ...text.split('\n').slice(0, 26), '```', '');

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -16,17 +18,107 @@ import (
 // hello serves the bare net/http hello-world: no router, no middleware, one
 // handler writing a fixed body. It is the floor the generated service is
 // measured against: everything it does beyond this costs throughput.
+//
+// With -redis ADDR each request first reads one key from Redis over a pool
+// of plain TCP connections (one RESP GET, no client library), and answers
+// with the value: the floor of a GET served from a Redis cache, one network
+// round trip more than hello.
 func hello(args []string) error {
 	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	redisAddr := fs.String("redis", "", "Redis address (host:port): read a key from it on every request")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	body := []byte("hello, world\n")
+	if *redisAddr != "" {
+		h, err := redisHello(*redisAddr, body)
+		if err != nil {
+			return err
+		}
+		return serve(*addr, h)
+	}
 	return serve(*addr, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write(body)
 	}))
+}
+
+// redisHello sets a key to body in the Redis at addr and returns a handler
+// that GETs it on every request over a pool of up to 64 connections.
+func redisHello(addr string, body []byte) (http.Handler, error) {
+	const key = "benchtool:hello"
+	type conn struct {
+		c  net.Conn
+		rd *bufio.Reader
+	}
+	dial := func() (*conn, error) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return &conn{c: c, rd: bufio.NewReader(c)}, nil
+	}
+	// roundTrip sends one command and reads a bulk string or simple reply.
+	roundTrip := func(cn *conn, cmd []byte) ([]byte, error) {
+		if _, err := cn.c.Write(cmd); err != nil {
+			return nil, err
+		}
+		line, err := cn.rd.ReadSlice('\n')
+		if err != nil {
+			return nil, err
+		}
+		if len(line) < 3 || line[0] != '$' {
+			return append([]byte(nil), line...), nil
+		}
+		n, err := strconv.Atoi(string(line[1 : len(line)-2]))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("redis reply %q", line)
+		}
+		v := make([]byte, n+2)
+		if _, err := io.ReadFull(cn.rd, v); err != nil {
+			return nil, err
+		}
+		return v[:n], nil
+	}
+	setup, err := dial()
+	if err != nil {
+		return nil, err
+	}
+	set := fmt.Sprintf("*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", len(key), key, len(body), body)
+	if _, err := roundTrip(setup, []byte(set)); err != nil {
+		return nil, err
+	}
+	get := []byte(fmt.Sprintf("*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n", len(key), key))
+	pool := make(chan *conn, 64)
+	pool <- setup
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		var (
+			cn  *conn
+			err error
+		)
+		select {
+		case cn = <-pool:
+		default:
+			if cn, err = dial(); err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+		}
+		v, err := roundTrip(cn, get)
+		if err != nil {
+			_ = cn.c.Close()
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		select {
+		case pool <- cn:
+		default:
+			_ = cn.c.Close()
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write(v)
+	}), nil
 }
 
 // sink accepts OTLP/HTTP exports (POST /v1/traces) and discards them with
