@@ -178,9 +178,19 @@ for (const variant of variants()) {
             // the event waits in the outbox; once it is back, it is delivered
             // and handled once.
             await broker.stop();
-            const ready = await send(base, 'GET', '/health/ready');
+            // The client notices the lost connection within moments (an EOF
+            // on its socket); readiness says so within 5 s and stays 200.
+            let ready = await send(base, 'GET', '/health/ready');
+            const brokerStatus = () => (ready.json?.checks as Record<string, { status: string }> | undefined)?.broker?.status;
+            await waitUntil(
+              async () => {
+                ready = await send(base, 'GET', '/health/ready');
+                return brokerStatus() === 'degraded';
+              },
+              5_000,
+              () => `readiness did not report the broker degraded within 5 s: ${ready.status} ${ready.text}`,
+            );
             expect(ready.status, ready.text).toBe(200);
-            expect((ready.json?.checks as Record<string, { status: string }>).broker?.status).toBe('degraded');
             const second = await create('while the broker is down');
             await new Promise((r) => setTimeout(r, 1500));
             const pending = await execa('psql', [db!.url, '-tAc', `SELECT count(*) FROM outbox WHERE subject = '${second}'`]);
@@ -252,9 +262,9 @@ function collectLogs<P extends ResultPromise>(proc: P): P & { logs: () => string
   return Object.assign(proc, { logs: () => chunks.join('') });
 }
 
-async function waitUntil(cond: () => boolean, ms: number, explain: () => string): Promise<void> {
+async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number, explain: () => string): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(explain());
     await new Promise((r) => setTimeout(r, 100));
   }
