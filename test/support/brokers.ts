@@ -30,19 +30,35 @@ const NATS_SERVER = '/usr/sbin/nats-server';
 export async function privateNats(): Promise<Broker> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cs-nats-'));
+  return processBroker({
+    name: 'nats-server',
+    port,
+    dir,
+    env: { NATS_URL: `nats://127.0.0.1:${port}` },
+    spawn: () => execa(NATS_SERVER, ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { reject: false, stdin: 'ignore', all: true }),
+  });
+}
+
+/**
+ * A broker that is one local process listening on `port` and keeping its
+ * data in `dir`: start spawns it and waits up to 10 s for the port to
+ * answer, stop sends SIGTERM and waits for the exit, close also removes dir.
+ */
+async function processBroker(b: { name: string; port: number; dir: string; env: Record<string, string>; spawn: () => ResultPromise }): Promise<Broker> {
   let proc: ResultPromise | undefined;
   const broker: Broker = {
-    env: () => ({ NATS_URL: `nats://127.0.0.1:${port}` }),
+    env: () => b.env,
     async start() {
       if (proc) return;
-      proc = execa(NATS_SERVER, ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { reject: false, stdin: 'ignore', all: true });
+      const started = b.spawn();
+      proc = started;
       const deadline = Date.now() + 10_000;
       for (;;) {
         try {
-          await reachable('127.0.0.1', port, 500);
+          await reachable('127.0.0.1', b.port, 500);
           return;
         } catch (err) {
-          if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`nats-server did not start: ${String(err)}`);
+          if (started.exitCode !== null || Date.now() > deadline) throw new Error(`${b.name} did not start: ${String(err)}`);
           await new Promise((r) => setTimeout(r, 100));
         }
       }
@@ -56,7 +72,7 @@ export async function privateNats(): Promise<Broker> {
     },
     async close() {
       await broker.stop();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(b.dir, { recursive: true, force: true });
     },
   };
   await broker.start();
@@ -140,37 +156,13 @@ export async function privateKafka(): Promise<Broker> {
   const bin = join(dir, 'kfake');
   await execa('go', ['build', '-o', bin, '.'], { cwd: KFAKE_DIR, env: { GOFLAGS: '-buildvcs=false' } });
   const port = await freePort();
-  let proc: ResultPromise | undefined;
-  const broker: Broker = {
-    env: () => ({ KAFKA_BROKERS: `127.0.0.1:${port}` }),
-    async start() {
-      if (proc) return;
-      proc = execa(bin, ['-port', String(port), '-dir', join(dir, 'data')], { reject: false, stdin: 'ignore', all: true });
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          await reachable('127.0.0.1', port, 500);
-          return;
-        } catch (err) {
-          if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`kfake did not start: ${String(err)}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    },
-    async stop() {
-      if (!proc) return;
-      const p = proc;
-      proc = undefined;
-      p.kill('SIGTERM');
-      await p;
-    },
-    async close() {
-      await broker.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  await broker.start();
-  return broker;
+  return processBroker({
+    name: 'kfake',
+    port,
+    dir,
+    env: { KAFKA_BROKERS: `127.0.0.1:${port}` },
+    spawn: () => execa(bin, ['-port', String(port), '-dir', join(dir, 'data')], { reject: false, stdin: 'ignore', all: true }),
+  });
 }
 
 /** A private broker for a generated project's --queue value. */
