@@ -60,6 +60,38 @@ const CONNS = 64;
 // Server on CPU 0; the load generators, Postgres, Redis and the trace sink on CPU 1.
 const PIN = cpus().length >= 2 ? { server: '0', client: '1' } : { server: undefined, client: undefined };
 
+/**
+ * Edits that take one middleware out of a generated project's source, for the two end-to-end
+ * toggles no configuration can make: the rate limiter and the in-flight limit (backpressure)
+ * cannot be switched off by design. Keyed by variant, then by file; each edit is
+ * [text, replacement].
+ */
+const SOURCE_TOGGLES: Record<string, Record<string, Array<[string, string]>>> = {
+  'no-ratelimit': {
+    'internal/httpapi/server.go': [['\tguarded := limiter.Middleware\n', '\t_ = limiter\n\tguarded := func(h http.Handler) http.Handler { return h }\n']],
+  },
+  'no-backpressure': {
+    'internal/httpapi/server.go': [
+      ['\t\texceptProbes(middleware.Backpressure(cfg.MaxInFlight, shedError)),\n', ''],
+      ['\tguarded := limiter.Middleware\n', '\t_ = shedError\n\tguarded := limiter.Middleware\n'],
+    ],
+  },
+};
+
+/**
+ * Applies edits to a file. Each text must occur exactly once, or this throws: a template change
+ * must stop the run rather than silently turn a toggle into a copy of "all on".
+ */
+function patchSource(file: string, edits: Array<[string, string]>) {
+  let src = readFileSync(file, 'utf8');
+  for (const [from, to] of edits) {
+    const n = src.split(from).length - 1;
+    if (n !== 1) throw new Error(`bench: ${file}: expected ${JSON.stringify(from)} once, found it ${n} times; update SOURCE_TOGGLES in bench/run.ts`);
+    src = src.replace(from, to);
+  }
+  writeFileSync(file, src);
+}
+
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const fails: string[] = [];
 
@@ -100,6 +132,8 @@ async function main() {
     'cache-none': ['--cache', 'none'],
     'no-tracing': ['--cache', 'memory', '--no-tracing'],
     'no-metrics': ['--cache', 'memory', '--no-metrics'],
+    'no-ratelimit': ['--cache', 'memory'],
+    'no-backpressure': ['--cache', 'memory'],
     ...(parts.has('footprint') ? { minimal: ['--preset', 'minimal'] } : {}),
   };
   const projects: Record<string, Project> = {};
@@ -107,6 +141,7 @@ async function main() {
   const binarySize: Record<string, number> = {};
   for (const [name, flags] of Object.entries(variantFlags)) {
     projects[name] = await generate(join(work, name), ['--name', 'bench', '--ci', 'none', '--deploy', 'none', ...flags]);
+    for (const [file, edits] of Object.entries(SOURCE_TOGGLES[name] ?? {})) patchSource(join(projects[name]!.dir, file), edits);
     bins[name] = await buildService(projects[name]!);
     binarySize[name] = statSync(bins[name]!).size;
   }
@@ -157,6 +192,8 @@ async function main() {
     ['no-tracing', 'no-tracing', {}],
     ['no-metrics', 'no-metrics', {}],
     ['no-access-log', 'cache-memory', { LOG_LEVEL: 'warn' }],
+    ['no-ratelimit', 'no-ratelimit', {}],
+    ['no-backpressure', 'no-backpressure', {}],
   ] as const) {
     services[key] = await startVariant(variant, extra);
     onExit(() => killPid(services[key]!.pid));
@@ -185,6 +222,8 @@ async function main() {
     get('no-tracing', 'memory cache, tracing off (--no-tracing)'),
     get('no-metrics', 'memory cache, metrics off (--no-metrics)'),
     get('no-access-log', 'memory cache, access log off (LOG_LEVEL=warn)'),
+    get('no-ratelimit', 'memory cache, rate limiter taken out of the source'),
+    get('no-backpressure', 'memory cache, in-flight limit taken out of the source'),
   ];
   const closedSet = [...endpoints, ...toggles];
 
