@@ -423,20 +423,56 @@ func checkService(objects []object, a answers, exp expectations, where string, p
 	} else {
 		none("ServiceMonitor", "not asked for here")
 	}
+	httpAPI := a.Transport != "grpc"
 	switch a.Ingress {
 	case "ingress":
-		if o, ok := one("Ingress"); ok {
-			checkIngress(o.obj.(*networkingv1.Ingress), a, where, p)
+		want := 0
+		if httpAPI {
+			want++
+		}
+		if a.grpc() {
+			want++
+		}
+		ingresses := byKind["Ingress"]
+		if len(ingresses) != want {
+			p.add(where, "want %d Ingress objects (one per API: --transport %s), got %d", want, a.Transport, len(ingresses))
+		}
+		var httpSeen, grpcSeen int
+		for _, o := range ingresses {
+			ing := o.obj.(*networkingv1.Ingress)
+			if ing.Annotations[grpcBackendAnnotation] != "" {
+				grpcSeen++
+				checkGRPCIngress(ing, a, where, p)
+			} else {
+				httpSeen++
+				checkIngress(ing, a, where, p)
+			}
+		}
+		if len(ingresses) == want && (httpAPI != (httpSeen == 1) || a.grpc() != (grpcSeen == 1)) {
+			p.add(where, "want an Ingress for each API served (--transport %s): %d for HTTP, %d for gRPC (marked by %s)", a.Transport, httpSeen, grpcSeen, grpcBackendAnnotation)
 		}
 		none("HTTPRoute", "--ingress ingress")
+		none("GRPCRoute", "--ingress ingress")
 	case "gateway":
-		if o, ok := one("HTTPRoute"); ok {
-			checkHTTPRoute(o.obj.(*gatewayv1.HTTPRoute), a, where, p)
+		if httpAPI {
+			if o, ok := one("HTTPRoute"); ok {
+				checkHTTPRoute(o.obj.(*gatewayv1.HTTPRoute), a, where, p)
+			}
+		} else {
+			none("HTTPRoute", "--transport grpc serves no HTTP API")
+		}
+		if a.grpc() {
+			if o, ok := one("GRPCRoute"); ok {
+				checkGRPCRoute(o.obj.(*gatewayv1.GRPCRoute), a, byKind["HTTPRoute"], where, p)
+			}
+		} else {
+			none("GRPCRoute", "--transport http serves no gRPC API")
 		}
 		none("Ingress", "--ingress gateway")
 	default:
 		none("Ingress", "--ingress none")
 		none("HTTPRoute", "--ingress none")
+		none("GRPCRoute", "--ingress none")
 	}
 	checkNamespace(objects, byKind["Namespace"], exp, where, p)
 }
@@ -799,6 +835,78 @@ func checkHTTPRoute(route *gatewayv1.HTTPRoute, a answers, where string, p *prob
 	}
 	if backends == 0 {
 		p.add(where, "HTTPRoute routes nothing")
+	}
+}
+
+// grpcBackendAnnotation tells ingress-nginx that the backend speaks gRPC
+// (HTTP/2); an Ingress of the gRPC API needs it.
+const grpcBackendAnnotation = "nginx.ingress.kubernetes.io/backend-protocol"
+
+// checkGRPCIngress checks the Ingress of the gRPC API: the annotation says
+// GRPC, and every path routes the API's service, and only it, to the
+// Service's grpc port.
+func checkGRPCIngress(ing *networkingv1.Ingress, a answers, where string, p *problems) {
+	if got := ing.Annotations[grpcBackendAnnotation]; got != "GRPC" {
+		p.add(where, "gRPC Ingress %s: %s is %q, want GRPC", ing.Name, grpcBackendAnnotation, got)
+	}
+	if len(ing.Spec.TLS) == 0 {
+		p.add(where, "gRPC Ingress %s has no TLS: clients negotiate HTTP/2 by ALPN", ing.Name)
+	}
+	backends := 0
+	for _, rule := range ing.Spec.Rules {
+		if rule.HTTP == nil {
+			continue
+		}
+		for _, path := range rule.HTTP.Paths {
+			backends++
+			if path.Path != "/"+a.APIService+"/" {
+				p.add(where, "gRPC Ingress %s path %s: want /%s/ (the API's service only)", ing.Name, path.Path, a.APIService)
+			}
+			svc := path.Backend.Service
+			if svc == nil || svc.Name != a.Name || (svc.Port.Name != "grpc" && svc.Port.Number != 9000) {
+				p.add(where, "gRPC Ingress %s path %s does not route to Service %s port grpc", ing.Name, path.Path, a.Name)
+			}
+		}
+	}
+	if backends == 0 {
+		p.add(where, "gRPC Ingress %s routes nothing", ing.Name)
+	}
+}
+
+// checkGRPCRoute checks the GRPCRoute of the gRPC API: it has a parent,
+// matches the API's service and routes it to the Service's port 9000, and it
+// shares no hostname with an HTTPRoute (GEP-1016 forbids both kinds on one
+// hostname of a listener).
+func checkGRPCRoute(route *gatewayv1.GRPCRoute, a answers, httpRoutes []object, where string, p *problems) {
+	if len(route.Spec.ParentRefs) == 0 {
+		p.add(where, "GRPCRoute has no parentRefs")
+	}
+	backends := 0
+	for _, rule := range route.Spec.Rules {
+		if len(rule.Matches) == 0 {
+			p.add(where, "GRPCRoute rule matches every service: want only %s", a.APIService)
+		}
+		for _, m := range rule.Matches {
+			if m.Method == nil || m.Method.Service == nil || *m.Method.Service != a.APIService {
+				p.add(where, "GRPCRoute match is not the API's service %s", a.APIService)
+			}
+		}
+		for _, ref := range rule.BackendRefs {
+			backends++
+			if string(ref.Name) != a.Name || ref.Port == nil || *ref.Port != 9000 || (ref.Kind != nil && *ref.Kind != "Service") {
+				p.add(where, "GRPCRoute backend %s does not route to Service %s port 9000", ref.Name, a.Name)
+			}
+		}
+	}
+	if backends == 0 {
+		p.add(where, "GRPCRoute routes nothing")
+	}
+	for _, o := range httpRoutes {
+		for _, h := range o.obj.(*gatewayv1.HTTPRoute).Spec.Hostnames {
+			if slices.Contains(route.Spec.Hostnames, h) {
+				p.add(where, "GRPCRoute and HTTPRoute share the hostname %s (GEP-1016: not on one listener)", h)
+			}
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 )
 
@@ -27,6 +28,11 @@ type answers struct {
 	// Transport is http, grpc or both; empty (a project made before the
 	// option existed) means http.
 	Transport string `json:"transport"`
+
+	// APIService is the fully qualified gRPC service of the API
+	// ("orders.v1.ItemService"), read from the project's .proto file; empty
+	// without a gRPC API.
+	APIService string `json:"-"`
 }
 
 // grpc reports whether the project serves a gRPC API (port grpc, 9000).
@@ -54,5 +60,35 @@ func loadAnswers(project string) (answers, error) {
 	if state.Answers.Name == "" {
 		return answers{}, fmt.Errorf("state file has no answers.name")
 	}
+	if state.Answers.grpc() {
+		svc, err := protoService(project)
+		if err != nil {
+			return answers{}, err
+		}
+		state.Answers.APIService = svc
+	}
 	return state.Answers, nil
+}
+
+var (
+	protoPackage = regexp.MustCompile(`(?m)^package\s+([\w.]+)\s*;`)
+	protoSvc     = regexp.MustCompile(`(?m)^service\s+(\w+)\s*\{`)
+)
+
+// protoService returns "<package>.<Service>" of the one service declared in
+// the project's api/proto/*/v1/*.proto.
+func protoService(project string) (string, error) {
+	files, err := filepath.Glob(filepath.Join(project, "api", "proto", "*", "v1", "*.proto"))
+	if err != nil || len(files) != 1 {
+		return "", fmt.Errorf("want one api/proto/*/v1/*.proto in a project with a gRPC API, found %d", len(files))
+	}
+	src, err := os.ReadFile(files[0])
+	if err != nil {
+		return "", err
+	}
+	pkg, svc := protoPackage.FindSubmatch(src), protoSvc.FindAllSubmatch(src, -1)
+	if pkg == nil || len(svc) != 1 {
+		return "", fmt.Errorf("%s: want a package and one service", files[0])
+	}
+	return string(pkg[1]) + "." + string(svc[0][1]), nil
 }
