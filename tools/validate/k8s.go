@@ -828,13 +828,19 @@ func checkHTTPRoute(route *gatewayv1.HTTPRoute, a answers, where string, p *prob
 	for _, rule := range route.Spec.Rules {
 		for _, ref := range rule.BackendRefs {
 			backends++
-			if string(ref.Name) != a.Name || ref.Port == nil || *ref.Port != 80 || (ref.Kind != nil && *ref.Kind != "Service") {
-				p.add(where, "HTTPRoute backend %s does not route to Service %s port 80", ref.Name, a.Name)
-			}
+			checkBackend("HTTPRoute", ref.BackendRef, a, 80, where, p)
 		}
 	}
 	if backends == 0 {
 		p.add(where, "HTTPRoute routes nothing")
+	}
+}
+
+// checkBackend checks that a route's backend is the project's Service, on
+// port.
+func checkBackend(kind string, ref gatewayv1.BackendRef, a answers, port gatewayv1.PortNumber, where string, p *problems) {
+	if string(ref.Name) != a.Name || ref.Port == nil || *ref.Port != port || (ref.Kind != nil && *ref.Kind != "Service") {
+		p.add(where, "%s backend %s does not route to Service %s port %d", kind, ref.Name, a.Name, port)
 	}
 }
 
@@ -893,9 +899,7 @@ func checkGRPCRoute(route *gatewayv1.GRPCRoute, a answers, httpRoutes []object, 
 		}
 		for _, ref := range rule.BackendRefs {
 			backends++
-			if string(ref.Name) != a.Name || ref.Port == nil || *ref.Port != 9000 || (ref.Kind != nil && *ref.Kind != "Service") {
-				p.add(where, "GRPCRoute backend %s does not route to Service %s port 9000", ref.Name, a.Name)
-			}
+			checkBackend("GRPCRoute", ref.BackendRef, a, 9000, where, p)
 		}
 	}
 	if backends == 0 {
