@@ -802,22 +802,33 @@ func checkNetworkPolicy(np *networkingv1.NetworkPolicy, c *corev1.Container, a a
 }
 
 func checkIngress(ing *networkingv1.Ingress, a answers, where string, p *problems) {
-	backends := 0
-	for _, rule := range ing.Spec.Rules {
-		if rule.HTTP == nil {
-			continue
-		}
-		for _, path := range rule.HTTP.Paths {
-			backends++
-			svc := path.Backend.Service
-			if svc == nil || svc.Name != a.Name || (svc.Port.Name != "http" && svc.Port.Number != 80) {
-				p.add(where, "Ingress path %s does not route to Service %s port http", path.Path, a.Name)
-			}
+	paths := ingressPaths(ing)
+	for _, path := range paths {
+		if !routesTo(path, a.Name, "http", 80) {
+			p.add(where, "Ingress path %s does not route to Service %s port http", path.Path, a.Name)
 		}
 	}
-	if backends == 0 {
+	if len(paths) == 0 {
 		p.add(where, "Ingress routes nothing")
 	}
+}
+
+// ingressPaths lists the HTTP paths of every rule of ing.
+func ingressPaths(ing *networkingv1.Ingress) []networkingv1.HTTPIngressPath {
+	var paths []networkingv1.HTTPIngressPath
+	for _, rule := range ing.Spec.Rules {
+		if rule.HTTP != nil {
+			paths = append(paths, rule.HTTP.Paths...)
+		}
+	}
+	return paths
+}
+
+// routesTo reports whether path's backend is the Service name on the port
+// named portName or numbered port.
+func routesTo(path networkingv1.HTTPIngressPath, name, portName string, port int32) bool {
+	svc := path.Backend.Service
+	return svc != nil && svc.Name == name && (svc.Port.Name == portName || svc.Port.Number == port)
 }
 
 func checkHTTPRoute(route *gatewayv1.HTTPRoute, a answers, where string, p *problems) {
@@ -858,23 +869,16 @@ func checkGRPCIngress(ing *networkingv1.Ingress, a answers, where string, p *pro
 	if len(ing.Spec.TLS) == 0 {
 		p.add(where, "gRPC Ingress %s has no TLS: clients negotiate HTTP/2 by ALPN", ing.Name)
 	}
-	backends := 0
-	for _, rule := range ing.Spec.Rules {
-		if rule.HTTP == nil {
-			continue
+	paths := ingressPaths(ing)
+	for _, path := range paths {
+		if path.Path != "/"+a.APIService+"/" {
+			p.add(where, "gRPC Ingress %s path %s: want /%s/ (the API's service only)", ing.Name, path.Path, a.APIService)
 		}
-		for _, path := range rule.HTTP.Paths {
-			backends++
-			if path.Path != "/"+a.APIService+"/" {
-				p.add(where, "gRPC Ingress %s path %s: want /%s/ (the API's service only)", ing.Name, path.Path, a.APIService)
-			}
-			svc := path.Backend.Service
-			if svc == nil || svc.Name != a.Name || (svc.Port.Name != "grpc" && svc.Port.Number != 9000) {
-				p.add(where, "gRPC Ingress %s path %s does not route to Service %s port grpc", ing.Name, path.Path, a.Name)
-			}
+		if !routesTo(path, a.Name, "grpc", 9000) {
+			p.add(where, "gRPC Ingress %s path %s does not route to Service %s port grpc", ing.Name, path.Path, a.Name)
 		}
 	}
-	if backends == 0 {
+	if len(paths) == 0 {
 		p.add(where, "gRPC Ingress %s routes nothing", ing.Name)
 	}
 }
