@@ -393,8 +393,8 @@ export const OPTIONS = [
     default: 'none',
     choices: [
       { value: 'none', description: 'no ingress object' },
-      { value: 'ingress', description: 'networking.k8s.io/v1 Ingress' },
-      { value: 'gateway', description: 'Gateway API HTTPRoute (gateway.networking.k8s.io/v1)' },
+      { value: 'ingress', description: 'networking.k8s.io/v1 Ingress, one per API (HTTP, gRPC)' },
+      { value: 'gateway', description: 'Gateway API (gateway.networking.k8s.io/v1): HTTPRoute, and GRPCRoute for a gRPC API' },
     ],
   }),
 ] as const;
