@@ -155,9 +155,10 @@ for (const variant of variants()) {
 
         const root = distrolessRoot(out, answers.name);
 
-        if (answers.db === 'memory' && answers.cache !== 'redis') {
+        if (answers.db === 'memory' && answers.cache !== 'redis' && answers.queue === 'none') {
           // Needs no dependency: it must serve with no configuration but its addresses (and, with
-          // --auth jwt, a token issuer and secret, which are configuration, not a service).
+          // --auth jwt, a token issuer and secret, which are configuration, not a service). A broker
+          // is a dependency: serve connects to it before it listens (build-run runs those variants).
           const [httpPort, adminPort, grpcPort] = await Promise.all([freePort(), freePort(), freePort()]);
           const env: Record<string, string> = { HTTP_ADDR: `127.0.0.1:${httpPort}`, ADMIN_ADDR: `127.0.0.1:${adminPort}` };
           if (answers.transport !== 'http') env.GRPC_ADDR = `127.0.0.1:${grpcPort}`;

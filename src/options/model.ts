@@ -523,6 +523,26 @@ export function checkValue(
   }
 }
 
+/**
+ * The command-line flags that choose these answers: every option but the
+ * three strings (name, module, resource), in declaration order, e.g.
+ * `--router chi --db postgres … --no-tracing … --deploy none …`. Booleans
+ * appear as `--key` or `--no-key`, an empty list as `none`. The generated
+ * README quotes it, so a reader sees, and can repeat, every choice.
+ */
+export function answerFlags(answers: Answers): string {
+  const view = answers as unknown as Record<string, unknown>;
+  return (OPTIONS as readonly OptionDecl[])
+    .filter((o) => o.type !== 'string')
+    .map((o) => {
+      const value = view[o.key];
+      if (o.type === 'boolean') return value ? `--${o.key}` : `--no-${o.key}`;
+      if (o.type === 'list') return `--${o.key} ${(value as string[]).length ? (value as string[]).join(',') : 'none'}`;
+      return `--${o.key} ${String(value)}`;
+    })
+    .join(' ');
+}
+
 /** The template folders and Go modules a complete set of answers brings, base first, without duplicates. */
 export function contributions(answers: Answers): Required<Contribution> {
   const templates = [...BASE.templates];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BUF_VERSION, GO_MODULES, GO_VERSION, GOLANGCI_LINT_VERSION, GRPCURL_VERSION, PROTOC_GEN_GO_GRPC_VERSION, PROTOC_GEN_GO_VERSION } from '../versions.js';
-import { contributions, type Answers } from '../options/model.js';
+import { answerFlags, contributions, type Answers } from '../options/model.js';
 import { resourceNames } from '../options/naming.js';
 import { compile, createEngine } from './engine.js';
 import type { TemplateSet } from './templates.js';
@@ -82,6 +82,7 @@ export function templateContext(answers: Answers, generator: Generator): Record<
   const { go } = contributions(answers);
   return {
     ...answers,
+    flags: answerFlags(answers),
     resource: resourceNames(answers.resource),
     nameUpperSnake: answers.name.toUpperCase().replace(/-/g, '_'),
     goVersion: GO_VERSION,

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeOptions } from '../../src/options/model.js';
+import { answerFlags, describeOptions } from '../../src/options/model.js';
+import { variantAnswers, variants } from '../support/fixtures.js';
 import { blobId } from '../../src/render/render.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -251,6 +252,19 @@ describe('options', () => {
     const schema = JSON.parse(r.stdout) as { additionalProperties: boolean; properties: Record<string, unknown> };
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties)).toEqual(['$schema', ...describeOptions().map((o) => o.key)]);
+  });
+
+  it("the flags a generated README quotes (answerFlags) generate the same answers again, for every fixture", async () => {
+    for (const variant of variants()) {
+      const answers = await variantAnswers(variant);
+      const dir = join(await freshDir(), answers.name);
+      const flags = answerFlags(answers).split(' ');
+      const r = await cli(work, [dir, '--module', answers.module, '--resource', answers.resource, ...flags, '--yes', '--no-install', '--no-git']);
+      expect(r.exitCode, `${variant}: ${r.stderr}`).toBe(0);
+      const state = JSON.parse(await readFile(join(dir, '.create-service', 'state.json'), 'utf8')) as { answers: unknown };
+      expect(state.answers, `${variant}: ${flags.join(' ')}`).toEqual(answers);
+      expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`with \`${flags.join(' ')}\``);
+    }
   });
 
   it('without flags lists every flag and the presets', async () => {
