@@ -227,6 +227,26 @@ for (const variant of variants()) {
   });
 }
 
+/** A fresh copy of the project at `from` with some files edited; each edit must change its file. */
+function editedCopy(from: string, edits: Record<string, (s: string) => string>): string {
+  const dir = mkdtempSync(join(work, 'edit-'));
+  cpSync(from, dir, { recursive: true });
+  for (const [file, edit] of Object.entries(edits)) {
+    const before = readFileSync(join(dir, file), 'utf8');
+    const after = edit(before);
+    expect(after, `the edit of ${file} changed nothing`).not.toBe(before);
+    writeFileSync(join(dir, file), after);
+  }
+  return dir;
+}
+
+/** Validates a broken copy: it must be rejected, with a problem matching each pattern. */
+async function expectRejected(args: string[], ...patterns: RegExp[]): Promise<void> {
+  const v = await validate(...args);
+  expect(v.problems.length, `validate ${args[0]} accepted the broken copy`).toBeGreaterThan(0);
+  for (const p of patterns) expect(v.problems.join('\n'), `validate ${args.join(' ')}`).toMatch(p);
+}
+
 describe.sequential('the validators reject a broken public route to the gRPC API', () => {
   /** grpc-both (HTTP and gRPC APIs) with each kind of public entry, kustomize and Helm; no Go steps, only manifests matter. */
   const made: Record<'ingress' | 'gateway', string> = { ingress: '', gateway: '' };
@@ -242,24 +262,6 @@ describe.sequential('the validators reject a broken public route to the gRPC API
     }
   }, 2 * MINUTES);
 
-  /** A copy of a made project with some files edited; each edit must change its file. */
-  function edited(from: string, edits: Record<string, (s: string) => string>): string {
-    const dir = join(mkdtempSync(join(work, 'grpc-edit-')), 'project');
-    cpSync(from, dir, { recursive: true });
-    for (const [file, edit] of Object.entries(edits)) {
-      const before = readFileSync(join(dir, file), 'utf8');
-      const after = edit(before);
-      expect(after, `the edit of ${file} changed nothing`).not.toBe(before);
-      writeFileSync(join(dir, file), after);
-    }
-    return dir;
-  }
-
-  async function expectProblems(args: string[], ...patterns: RegExp[]): Promise<void> {
-    const v = await validate(...args);
-    for (const p of patterns) expect(v.problems.join('\n'), `validate ${args.join(' ')}`).toMatch(p);
-  }
-
   it('the pristine projects pass: two Ingresses, or an HTTPRoute and a GRPCRoute on hosts of their own', async () => {
     for (const dir of Object.values(made)) {
       expectClean(await validate('k8s', dir), `k8s ${dir}`);
@@ -268,25 +270,25 @@ describe.sequential('the validators reject a broken public route to the gRPC API
   });
 
   it('k8s: a gRPC Ingress to the HTTP port, without the GRPC annotation or for every path; a missing one', async () => {
-    await expectProblems(
-      ['k8s', edited(made.ingress, { 'deploy/k8s/base/grpc-ingress.yaml': (s) => s.replace('name: grpc', 'name: http').replace(/- path: \/\S+/, '- path: /') })],
+    await expectRejected(
+      ['k8s', editedCopy(made.ingress, { 'deploy/k8s/base/grpc-ingress.yaml': (s) => s.replace('name: grpc', 'name: http').replace(/- path: \/\S+/, '- path: /') })],
       /gRPC Ingress \S+ path \/ does not route to Service \S+ port grpc/,
       /gRPC Ingress \S+ path \/: want \/orders\.v1\.ItemService\//,
     );
     // Without the annotation the gRPC Ingress passes for a second HTTP one: HTTP/1.1 to a gRPC port.
-    await expectProblems(['k8s', edited(made.ingress, { 'deploy/k8s/base/grpc-ingress.yaml': (s) => s.replace(/\n  annotations:\n.*backend-protocol: GRPC/, '') })], /want an Ingress for each API served/);
-    await expectProblems(['k8s', edited(made.ingress, { 'deploy/k8s/base/kustomization.yaml': (s) => s.replace('  - grpc-ingress.yaml\n', '') })], /want 2 Ingress objects/);
+    await expectRejected(['k8s', editedCopy(made.ingress, { 'deploy/k8s/base/grpc-ingress.yaml': (s) => s.replace(/\n  annotations:\n.*backend-protocol: GRPC/, '') })], /want an Ingress for each API served/);
+    await expectRejected(['k8s', editedCopy(made.ingress, { 'deploy/k8s/base/kustomization.yaml': (s) => s.replace('  - grpc-ingress.yaml\n', '') })], /want 2 Ingress objects/);
   });
 
   it('k8s and helm: a GRPCRoute on the HTTPRoute\'s host, for every service, or to the HTTP port', async () => {
-    await expectProblems(
-      ['k8s', edited(made.gateway, { 'deploy/k8s/base/grpcroute.yaml': (s) => s.replace('-grpc.example.com', '.example.com').replace(/ {4}- matches:\n(?: {8}.*\n)+ {6}backendRefs:/, '    - backendRefs:').replace('port: 9000', 'port: 80') })],
+    await expectRejected(
+      ['k8s', editedCopy(made.gateway, { 'deploy/k8s/base/grpcroute.yaml': (s) => s.replace('-grpc.example.com', '.example.com').replace(/ {4}- matches:\n(?: {8}.*\n)+ {6}backendRefs:/, '    - backendRefs:').replace('port: 9000', 'port: 80') })],
       /GRPCRoute and HTTPRoute share the hostname orders\.example\.com/,
       /GRPCRoute rule matches every service/,
       /GRPCRoute backend \S+ does not route to Service \S+ port 9000/,
     );
     const { name } = await variantAnswers('grpc-both');
-    await expectProblems(['helm', edited(made.gateway, { [`deploy/helm/${name}/values.yaml`]: (s) => s.replace('- orders-grpc.example.com', '- orders.example.com') })], /GRPCRoute and HTTPRoute share the hostname/);
+    await expectRejected(['helm', editedCopy(made.gateway, { [`deploy/helm/${name}/values.yaml`]: (s) => s.replace('- orders-grpc.example.com', '- orders.example.com') })], /GRPCRoute and HTTPRoute share the hostname/);
   });
 });
 
@@ -304,20 +306,8 @@ describe.sequential('the validators reject broken artifacts', () => {
 
   /** A fresh copy of the pristine project with one file edited. */
   function breaking(file: string, edit: (s: string) => string): string {
-    broken = mkdtempSync(join(work, 'edit-'));
-    cpSync(pristine, broken, { recursive: true });
-    const path = join(broken, file);
-    const before = readFileSync(path, 'utf8');
-    const after = edit(before);
-    expect(after, `the edit of ${file} changed nothing`).not.toBe(before);
-    writeFileSync(path, after);
+    broken = editedCopy(pristine, { [file]: edit });
     return broken;
-  }
-
-  async function expectRejected(args: string[], ...patterns: RegExp[]): Promise<void> {
-    const v = await validate(...args);
-    expect(v.problems.length, `validate ${args[0]} accepted the broken copy`).toBeGreaterThan(0);
-    for (const p of patterns) expect(v.problems.join('\n')).toMatch(p);
   }
 
   it('k8s: unknown fields, removed API versions, Pod Security violations, a short grace period, an inline secret', async () => {
