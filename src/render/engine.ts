@@ -2,7 +2,9 @@ import Handlebars from 'handlebars';
 
 /**
  * A Handlebars environment of our own (never the shared global one) with the
- * helpers templates may use: eq, ne, and, or, not, includes (list membership). Output is not
+ * helpers templates may use: eq, ne, and, or, not, includes (list membership),
+ * a (the English indefinite article before a word: `{{a resource.title}}` →
+ * "an item", "a user"). Output is not
  * HTML-escaped: templates produce Go, YAML and Markdown.
  *
  * Strict mode only checks `{{field}}`; a helper argument such as the `dbms` in
@@ -36,6 +38,10 @@ export function createEngine(): typeof Handlebars {
     if (!Array.isArray(list)) throw new Error('includes: the first argument must be a list option');
     return list.includes(value);
   });
+  hb.registerHelper('a', (...all: unknown[]) => {
+    const [word] = args('a', all);
+    return `${indefiniteArticle(String(word))} ${String(word)}`;
+  });
   for (const name of ['if', 'unless', 'each', 'with']) {
     const builtin = hb.helpers[name] as (...all: unknown[]) => unknown;
     hb.registerHelper(name, function (this: unknown, ...all: unknown[]) {
@@ -66,4 +72,16 @@ export function compile(hb: typeof Handlebars, source: string, name: string): Ha
       throw fail(err);
     }
   };
+}
+
+/**
+ * The indefinite article for an English word: "an" before a vowel sound,
+ * "a" otherwise. Initial-letter rule plus the common exceptions of
+ * resource-like nouns ("a user", "a unit", "an hour", "a one-off").
+ */
+export function indefiniteArticle(word: string): 'a' | 'an' {
+  const w = word.toLowerCase();
+  if (/^(hour|honest|honou?r|heir)/.test(w)) return 'an';
+  if (/^(u[bcfhjkqrstn][aeiou]|uni|use|usu|ur[aeiou]|eu|ew|one|once|uk)/.test(w) && !/^(unin|unim|unh|und|unl)/.test(w)) return 'a';
+  return /^[aeiou]/.test(w) ? 'an' : 'a';
 }
