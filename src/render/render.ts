@@ -121,11 +121,15 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
   const hb = createEngine();
   const context = templateContext(answers, generator);
   const names = resourceNames(answers.resource);
+  const folders = contributions(answers).templates;
+  for (const folder of folders) {
+    if (!templates.get(folder)) throw new Error(`template folder ${folder} was not loaded`);
+  }
+  registerParts(hb, templates, folders);
   const byPath = new Map<string, { file: RenderedFile; folder: string }>();
-  for (const folder of contributions(answers).templates) {
-    const files = templates.get(folder);
-    if (!files) throw new Error(`template folder ${folder} was not loaded`);
-    for (const t of files) {
+  for (const folder of folders) {
+    for (const t of templates.get(folder) ?? []) {
+      if (t.path.startsWith(PARTS_DIR)) continue;
       const path = t.path
         .replaceAll('__name__', answers.name)
         .replaceAll('__name_snake__', protoNames(answers.name).snake)
@@ -147,6 +151,40 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
   const files = [...byPath.values()].map((v) => v.file);
   files.push(stateFile(answers, generator, files));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Templates under this folder of an option's template folder are parts, never files of their own. */
+export const PARTS_DIR = 'parts/';
+
+/** `{{> name}}` and `{{#> name}}` references in a template's source. */
+const PART_REFERENCE = /\{\{#?>\s*([\w./-]+)/g;
+
+/** The part names a template source refers to. */
+export function partReferences(source: string): string[] {
+  return [...source.matchAll(PART_REFERENCE)].map((m) => m[1] as string);
+}
+
+/**
+ * Registers the parts of the active template folders as Handlebars partials:
+ * `<folder>/parts/<name>.hbs` is the contribution of that folder's option to
+ * the slot `{{> <name>}}` in another template (a README section, a block of
+ * main.go). Each slot renders the parts of every active folder in
+ * contribution order, or nothing when no active option fills it, so a
+ * template names its slots instead of testing other options with `{{#if}}`.
+ * A slot no template folder fills at all is a typo; the render tests check that.
+ */
+function registerParts(hb: ReturnType<typeof createEngine>, templates: TemplateSet, folders: readonly string[]): void {
+  const parts = new Map<string, string[]>();
+  for (const folder of folders) {
+    for (const t of templates.get(folder) ?? []) {
+      if (t.path.startsWith(PARTS_DIR)) {
+        const name = t.path.slice(PARTS_DIR.length);
+        parts.set(name, [...(parts.get(name) ?? []), t.source]);
+      }
+      for (const ref of partReferences(t.source)) if (!parts.has(ref)) parts.set(ref, []);
+    }
+  }
+  for (const [name, sources] of parts) hb.registerPartial(name, sources.join(''));
 }
 
 /** Git's blob id of content (SHA-1 of "blob <size>\0<bytes>"), as `git hash-object` prints it. */

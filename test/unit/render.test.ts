@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contributions, type Answers } from '../../src/options/model.js';
-import { blobId, renderProject, STATE_PATH, STATE_SCHEMA_VERSION, type RenderedFile } from '../../src/render/render.js';
+import { blobId, partReferences, renderProject, STATE_PATH, STATE_SCHEMA_VERSION, type RenderedFile } from '../../src/render/render.js';
 import { loadTemplates, type TemplateFile, type TemplateSet } from '../../src/render/templates.js';
 import { GO_MODULES, GO_VERSION } from '../../src/versions.js';
 
@@ -187,6 +187,27 @@ describe('renderProject', () => {
     expect(out[STATE_PATH]!.mode).toBe(0o644);
   });
 
+  it('fills a {{> slot}} with the parts of every active folder, in contribution order, and never writes a part as a file', () => {
+    const answers: Answers = { ...MINIMAL, db: 'postgres', cache: 'redis' };
+    const out = byPath(
+      render(
+        {
+          'base:README.md': '# {{name}}\n\n{{> readme/config}}\nend\n',
+          'db/postgres:parts/readme/config': '- DATABASE_URL ({{resource.snakes}})\n',
+          'cache/redis:parts/readme/config': '- REDIS_URL\n',
+        },
+        answers,
+      ),
+    );
+    expect(out['README.md']!.content).toBe('# orders\n\n- DATABASE_URL (line_items)\n- REDIS_URL\nend\n');
+    expect(Object.keys(out).some((p) => p.startsWith('parts/'))).toBe(false);
+  });
+
+  it('renders an empty slot when no active option fills it, dropping the line', () => {
+    const out = byPath(render({ 'base:README.md': 'a\n{{> readme/config}}\nb\n' }));
+    expect(out['README.md']!.content).toBe('a\nb\n');
+  });
+
   it('fails when a folder the answers bring was not loaded', () => {
     const set = new Map([['base', []]]);
     expect(() => renderProject(set, MINIMAL, GENERATOR)).toThrow('template folder router/stdlib was not loaded');
@@ -326,5 +347,24 @@ describe('loadTemplates', () => {
     ]);
     expect(set.get('router/chi')!.map((t) => t.path)).toEqual(['routes.go']);
     expect(set.get('metrics')).toEqual([]);
+  });
+});
+
+describe('template parts in templates/', () => {
+  it('every {{> slot}} a template names is filled by at least one option folder (a misspelt slot fails here)', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const root = join(__dirname, '..', '..', 'templates');
+    const all = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.hbs'));
+    const provided = new Set<string>();
+    const referenced = new Map<string, string>();
+    for (const e of all) {
+      const abs = join(e.parentPath, e.name);
+      const rel = abs.slice(root.length + 1).split('\\').join('/');
+      const m = /^(?:.+?)\/parts\/(.+)\.hbs$/.exec(rel);
+      if (m) provided.add(m[1]!);
+      for (const ref of partReferences(await readFile(abs, 'utf8'))) referenced.set(ref, rel);
+    }
+    const missing = [...referenced].filter(([ref]) => !provided.has(ref)).map(([ref, by]) => `${ref} (in ${by})`);
+    expect(missing).toEqual([]);
   });
 });
