@@ -77,6 +77,13 @@ export interface ProjectState {
   files: Record<string, StateFileEntry>;
 }
 
+/**
+ * Field limits of the example resource, in characters (runes). One value feeds
+ * the domain's validation and the migration's CHECK constraints, so the two
+ * cannot disagree.
+ */
+export const RESOURCE_LIMITS = { nameLength: 200, descriptionLength: 2000 } as const;
+
 /** The template context: what `{{...}}` expressions can name (see templates/README.md). */
 export function templateContext(answers: Answers, generator: Generator): Record<string, unknown> {
   const { go } = contributions(answers);
@@ -84,6 +91,7 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     ...answers,
     flags: answerFlags(answers),
     resource: resourceNames(answers.resource),
+    limits: RESOURCE_LIMITS,
     nameUpperSnake: answers.name.toUpperCase().replace(/-/g, '_'),
     goVersion: GO_VERSION,
     goRequires: go.map((path) => ({ path, version: GO_MODULES[path] })),

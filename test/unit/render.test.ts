@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contributions, type Answers } from '../../src/options/model.js';
-import { blobId, partReferences, renderProject, STATE_PATH, STATE_SCHEMA_VERSION, type RenderedFile } from '../../src/render/render.js';
+import { blobId, partReferences, renderProject, RESOURCE_LIMITS, STATE_PATH, STATE_SCHEMA_VERSION, type RenderedFile } from '../../src/render/render.js';
 import { loadTemplates, type TemplateFile, type TemplateSet } from '../../src/render/templates.js';
 import { GO_MODULES, GO_VERSION } from '../../src/versions.js';
 
@@ -95,6 +95,7 @@ describe('renderProject', () => {
             '{{resource.snake}} {{resource.snakes}} {{resource.kebab}} {{resource.kebabs}}',
             '{{resource.title}}|{{resource.titles}}',
             'go {{goVersion}}',
+            'limits {{limits.nameLength}} {{limits.descriptionLength}}',
             '{{#each goRequires}}{{path}} {{version}}',
             '{{/each}}{{generator.name}} {{generator.version}}',
             '',
@@ -104,17 +105,18 @@ describe('renderProject', () => {
       ),
     );
     const lines = out['ctx.txt']!.content.split('\n');
-    expect(lines.slice(0, 5)).toEqual([
+    expect(lines.slice(0, 6)).toEqual([
       'orders example.com/orders chi memory none slog true false',
       'lineItem lineItems LineItem LineItems',
       'line_item line_items line-item line-items',
       'line item|line items',
       `go ${GO_VERSION}`,
+      `limits ${RESOURCE_LIMITS.nameLength} ${RESOURCE_LIMITS.descriptionLength}`,
     ]);
     const requires = contributions(answers).go.map((m) => `${m} ${GO_MODULES[m]}`);
-    expect(lines.slice(5, 5 + requires.length)).toEqual(requires);
+    expect(lines.slice(6, 6 + requires.length)).toEqual(requires);
     expect(requires).toContain(`github.com/go-chi/chi/v5 ${GO_MODULES['github.com/go-chi/chi/v5']}`);
-    expect(lines[5 + requires.length]).toBe('create-service 9.9.9');
+    expect(lines[6 + requires.length]).toBe('create-service 9.9.9');
   });
 
   it('provides eq, ne, and, or, not and does not HTML-escape', () => {
