@@ -68,13 +68,12 @@ const PIN = cpus().length >= 2 ? { server: '0', client: '1' } : { server: undefi
  */
 const SOURCE_TOGGLES: Record<string, Record<string, Array<[string, string]>>> = {
   'no-ratelimit': {
-    'internal/httpapi/server.go': [['\tguarded := limiter.Middleware\n', '\t_ = limiter\n\tguarded := func(h http.Handler) http.Handler { return h }\n']],
+    'internal/httpapi/server.go': [
+      ['\tlimited := middleware.RateLimit(cfg.RateLimitRPS, cfg.RateLimitBurst, onError)\n', '\tlimited := func(h http.Handler) http.Handler { return h }\n'],
+    ],
   },
   'no-backpressure': {
-    'internal/httpapi/server.go': [
-      ['\t\texceptProbes(middleware.Backpressure(cfg.MaxInFlight, shedError)),\n', ''],
-      ['\tguarded := limiter.Middleware\n', '\t_ = shedError\n\tguarded := limiter.Middleware\n'],
-    ],
+    'internal/httpapi/server.go': [['\t\tmiddleware.Backpressure(cfg.MaxInFlight, metrics.CountShed(onError)),\n', '']],
   },
 };
 

@@ -35,6 +35,7 @@ export const GO_MODULES = {
   'github.com/google/uuid': 'v1.6.0',
   'github.com/caarlos0/env/v11': 'v11.4.2',
   'golang.org/x/time': 'v0.16.0',
+  'github.com/go-json-experiment/json': 'v1.27.2',
   'golang.org/x/sync': 'v0.24.0',
   'github.com/sony/gobreaker/v2': 'v2.4.0',
   'github.com/golang-jwt/jwt/v5': 'v5.3.1',

@@ -83,9 +83,7 @@ describe.sequential('reliability', () => {
         CACHE_KEY_PREFIX: `rel${n}:`,
         MIGRATE_ON_START: 'true',
         LOG_LEVEL: 'info',
-        // The limits are out of reach unless a test sets them.
-        RATE_LIMIT_RPS: '1000000',
-        RATE_LIMIT_BURST: '1000000',
+        // No RATE_LIMIT_*: the default (no rate limit) unless a test sets one.
         DRAIN_DELAY: '0s',
         SHUTDOWN_TIMEOUT: '5s',
         // Tracing on, with no collector listening.
@@ -205,6 +203,14 @@ describe.sequential('reliability', () => {
       expect(overloadViolations(r, { ...bounds, capacity: limit, minGoodputShare: 0.8 })).toEqual([]);
       expect(r.codes['429'] ?? 0).toBeGreaterThan(0);
       expect(r.goodput_rps).toBeLessThan(limit * 1.2 + 10 / 3);
+    }, 2 * MINUTES);
+
+    it('by default there is no rate limit: 4x the old default of 100 req/s from one client gets no 429', async () => {
+      const svc = await start();
+      const r = await runLoad(tool, work, { targets: [{ method: 'GET', url: `${svc.base}${project.collection}?limit=1` }], rate: 400, durationMs: 2000, conns: 32, watchPid: svc.pid });
+      console.log(`default limits at 400/s: ${JSON.stringify(r.codes)}`);
+      expect(r.codes['429'] ?? 0).toBe(0);
+      expect(r.codes['200'] ?? 0).toBeGreaterThan(0.95 * r.sent);
     }, 2 * MINUTES);
 
     it('control: without an in-flight limit nothing is shed and admitted latency grows', async () => {

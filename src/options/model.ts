@@ -111,6 +111,7 @@ export const BASE: Required<Contribution> = {
     'github.com/google/uuid',
     'github.com/caarlos0/env/v11',
     'golang.org/x/time',
+    'github.com/go-json-experiment/json',
     'golang.org/x/sync',
     'github.com/sony/gobreaker/v2',
     'go.yaml.in/yaml/v3',
