@@ -314,14 +314,19 @@ export const OPTIONS = [
       {
         value: 'rabbitmq',
         description: 'RabbitMQ (rabbitmq/amqp091-go): publisher confirms, quorum queue, dead-letter exchange, reconnect with backoff',
-        brings: { templates: ['queue/rabbitmq'], go: ['github.com/rabbitmq/amqp091-go'] },
+        brings: { templates: ['queue/rabbitmq'], go: ['github.com/rabbitmq/amqp091-go', 'github.com/cenkalti/backoff/v5'] },
       },
       {
         value: 'kafka',
         description: 'Kafka (twmb/franz-go): idempotent producer, consumer group, commit after processing, dead-letter topic',
         brings: {
           templates: ['queue/kafka'],
-          go: ['github.com/twmb/franz-go', 'github.com/twmb/franz-go/pkg/kadm', 'github.com/twmb/franz-go/pkg/kfake'],
+          go: [
+            'github.com/twmb/franz-go',
+            'github.com/twmb/franz-go/pkg/kadm',
+            'github.com/twmb/franz-go/pkg/kfake',
+            'github.com/cenkalti/backoff/v5',
+          ],
         },
       },
     ],
