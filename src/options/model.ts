@@ -207,12 +207,12 @@ export const OPTIONS = [
       {
         value: 'redis',
         description: 'Redis through go-redis/v9',
-        brings: { templates: ['cache/aside', 'cache/redis'], go: ['github.com/redis/go-redis/v9'] },
+        brings: { templates: ['cache/aside', 'cache/redis'], go: ['github.com/redis/go-redis/v9', 'golang.org/x/sync'] },
       },
       {
         value: 'memory',
         description: 'in-process TTL cache (jellydator/ttlcache)',
-        brings: { templates: ['cache/aside', 'cache/memory'], go: ['github.com/jellydator/ttlcache/v3'] },
+        brings: { templates: ['cache/aside', 'cache/memory'], go: ['github.com/jellydator/ttlcache/v3', 'golang.org/x/sync'] },
       },
       { value: 'none', description: 'no cache' },
     ],
