@@ -30,6 +30,13 @@ export const PROTOC_GEN_GO_GRPC_VERSION = 'v1.6.2';
 /** grpcurl, which the build-and-run tests call the running gRPC server with, and the generated README shows. */
 export const GRPCURL_VERSION = 'v1.9.4';
 
+/**
+ * deadcode (golang.org/x/tools/cmd/deadcode), which this repository's
+ * build-and-run tests run over every fixture: no non-test function of a
+ * generated project may be unreachable from main.
+ */
+export const DEADCODE_VERSION = 'v0.52.0';
+
 /** Go module path → pinned version. */
 export const GO_MODULES = {
   'github.com/google/uuid': 'v1.6.0',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceNames } from '../src/options/naming.js';
 import { protoNames } from '../src/render/render.js';
-import { GO_MODULES } from '../src/versions.js';
+import { DEADCODE_VERSION, GO_MODULES } from '../src/versions.js';
 import { answersPath, ROOT, variantAnswers, variants } from './support/fixtures.js';
 import { privateBroker, sharedBrokerTestEnv } from './support/brokers.js';
 import { freePort, freshDatabase, PG, reachable, REDIS } from './support/services.js';
@@ -62,6 +62,27 @@ for (const variant of variants()) {
       rmSync(work, { recursive: true, force: true });
     });
 
+    /** The service's environment: free loopback ports, the test's Postgres, Redis and JWT issuer, tracing to nowhere. */
+    const serviceEnv = async () => {
+      const [httpPort, adminPort, deadPort, grpcPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const env: Record<string, string> = {
+        HTTP_ADDR: `127.0.0.1:${httpPort}`,
+        ADMIN_ADDR: `127.0.0.1:${adminPort}`,
+        LOG_LEVEL: 'info',
+        MAX_BODY_BYTES: '4096',
+        DRAIN_DELAY: '200ms',
+        SHUTDOWN_TIMEOUT: '5s',
+        MIGRATE_ON_START: 'true',
+        // Tracing on with no collector listening must not disturb anything.
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
+      };
+      if (answers.transport !== 'http') env.GRPC_ADDR = `127.0.0.1:${grpcPort}`;
+      if (db) env.DATABASE_URL = db.url;
+      if (answers.cache === 'redis') env.REDIS_URL = `redis://${REDIS.host}:${REDIS.port}/0`;
+      if (answers.auth === 'jwt') Object.assign(env, { JWT_ISSUER: JWT.issuer, JWT_AUDIENCE: JWT.audience, JWT_SECRET: JWT.secret });
+      return { env, httpPort, adminPort, grpcPort };
+    };
+
     it('generates through the CLI with go mod tidy, pinned modules only', async () => {
       const r = await execa('node', [CLI, dir, '--answers', answersPath(variant), '--no-git'], { cwd: work, all: true, env: { CI: 'true' } });
       expect(r.exitCode, r.all).toBe(0);
@@ -80,6 +101,21 @@ for (const variant of variants()) {
       await go(['vet', './...']);
     }, 10 * MINUTES);
 
+    it('deadcode finds nothing unreachable outside test helpers and buf output, and finds a planted function', async () => {
+      // The control shares the run: an unused exported function, planted in
+      // the domain package, must be the only finding outside the exemptions.
+      const plant = join(dir, 'internal', 'domain', 'zz_deadcode_control.go');
+      writeFileSync(plant, 'package domain\n\n// DeadcodeControl is called by nothing.\nfunc DeadcodeControl() int { return 1 }\n');
+      try {
+        const r = await go(['run', `golang.org/x/tools/cmd/deadcode@${DEADCODE_VERSION}`, './...']);
+        const found = deadcodeFindings(r.stdout);
+        expect(found, 'the planted function is reported').toContainEqual(expect.stringMatching(/^internal\/domain\/zz_deadcode_control\.go:\d+:\d+: unreachable func: DeadcodeControl$/));
+        expect(found.filter((l) => !l.includes('zz_deadcode_control.go'))).toEqual([]);
+      } finally {
+        rmSync(plant, { force: true });
+      }
+    }, 10 * MINUTES);
+
     it('passes its own tests against the real Postgres and Redis', async () => {
       const env: Record<string, string> = { TEST_REDIS_URL: `redis://${REDIS.host}:${REDIS.port}/0`, ...sharedBrokerTestEnv(answers.queue) };
       if (db) env.TEST_DATABASE_URL = db.url;
@@ -94,22 +130,7 @@ for (const variant of variants()) {
     it('builds, starts, serves the HTTP contract and exits 0 on SIGTERM', async () => {
       const bin = join(dir, 'bin', answers.name);
       await go(['build', '-o', bin, `./cmd/${answers.name}`]);
-      const [httpPort, adminPort, deadPort, grpcPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-      const env: Record<string, string> = {
-        HTTP_ADDR: `127.0.0.1:${httpPort}`,
-        ADMIN_ADDR: `127.0.0.1:${adminPort}`,
-        LOG_LEVEL: 'info',
-        MAX_BODY_BYTES: '4096',
-        DRAIN_DELAY: '200ms',
-        SHUTDOWN_TIMEOUT: '5s',
-        MIGRATE_ON_START: 'true',
-        // Tracing on with no collector listening must not disturb anything.
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
-      };
-      if (answers.transport !== 'http') env.GRPC_ADDR = `127.0.0.1:${grpcPort}`;
-      if (db) env.DATABASE_URL = db.url;
-      if (answers.cache === 'redis') env.REDIS_URL = `redis://${REDIS.host}:${REDIS.port}/0`;
-      if (answers.auth === 'jwt') Object.assign(env, { JWT_ISSUER: JWT.issuer, JWT_AUDIENCE: JWT.audience, JWT_SECRET: JWT.secret });
+      const { env, httpPort, adminPort, grpcPort } = await serviceEnv();
       const broker = answers.queue === 'none' ? undefined : await privateBroker(answers.queue);
       if (broker) Object.assign(env, broker.env());
       const proc = execa(bin, [], { cwd: dir, env, all: true, reject: false, stdin: 'ignore' });
@@ -241,7 +262,111 @@ for (const variant of variants()) {
         if (workEnd) expect(workEnd.exitCode, `worker exit after SIGTERM; output:\n${workEnd.all}`).toBe(0);
       }, 10 * MINUTES);
     }
+
+    // Issue 11, defect 2: a query that waits on a row lock until the request's
+    // deadline is a timeout, not an outage (no retry hint, no UNAVAILABLE).
+    if (raw.db === 'postgres') {
+      it('a write cut by REQUEST_TIMEOUT while it waits on a row lock is answered as a timeout, not as an outage', async () => {
+        const bin = join(dir, 'bin', answers.name);
+        const { env, httpPort, grpcPort } = await serviceEnv();
+        const broker = answers.queue === 'none' ? undefined : await privateBroker(answers.queue);
+        if (broker) Object.assign(env, broker.env());
+        const proc = execa(bin, [], { cwd: dir, env: { ...env, REQUEST_TIMEOUT: '500ms' }, all: true, reject: false, stdin: 'ignore' });
+        const names = resourceNames(answers.resource);
+        const base = `http://127.0.0.1:${httpPort}`;
+        const plural = `/v1/${names.kebabs}`;
+        const bearer: Record<string, string> = answers.auth === 'jwt' ? { Authorization: `Bearer ${mintToken('build-run')}` } : {};
+        let locker: ReturnType<typeof holdRowLock> | undefined;
+        try {
+          await waitReady(base, proc);
+          const { grpc, service } = grpcurlIn(dir, answers);
+          let id: string;
+          if (answers.transport === 'grpc') {
+            const created = await grpc(['-d', JSON.stringify({ [names.snake]: { name: 'locked' } }), `127.0.0.1:${grpcPort}`, `${service}/Create${names.Name}`]);
+            expect(created.exitCode, created.all).toBe(0);
+            id = String((JSON.parse(created.stdout) as Json).id);
+          } else {
+            const created = await send(base, 'POST', plural, JSON.stringify({ name: 'locked' }), bearer);
+            expect(created.status, created.text).toBe(201);
+            id = String(created.json!.id);
+          }
+          locker = holdRowLock(db!.url, names.snakes, id);
+          await locker.held;
+
+          if (answers.transport !== 'grpc') {
+            const put = await send(base, 'PUT', `${plural}/${id}`, JSON.stringify({ name: 'while locked' }), bearer);
+            // Soft: with both transports, the gRPC answer is checked and reported too.
+            expect.soft(put.status, put.text).toBe(503);
+            expect.soft(put.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+            expect.soft(put.headers.get('retry-after'), 'a timeout promises no retry delay').toBeNull();
+            expect.soft(put.json).toEqual({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'The request timed out.', request_id: expect.any(String) });
+          }
+          if (answers.transport !== 'http') {
+            const update = await grpc(['-d', JSON.stringify({ [names.snake]: { id, name: 'while locked' } }), `127.0.0.1:${grpcPort}`, `${service}/Update${names.Name}`]);
+            expect.soft(update.exitCode, update.all).not.toBe(0);
+            expect.soft(update.all).toMatch(/Code: DeadlineExceeded/);
+            expect.soft(update.all, 'a timeout carries no RetryInfo').not.toContain('RetryInfo');
+          }
+          await locker.release();
+          locker = undefined;
+          // The cut statement changed nothing; once the lock is gone the write goes through.
+          if (answers.transport !== 'grpc') {
+            expect((await send(base, 'GET', `${plural}/${id}`, undefined, bearer)).json).toMatchObject({ name: 'locked' });
+            const put = await send(base, 'PUT', `${plural}/${id}`, JSON.stringify({ name: 'after the lock' }), bearer);
+            expect(put.status, put.text).toBe(200);
+          }
+        } finally {
+          await locker?.release();
+          proc.kill('SIGTERM');
+        }
+        const result = await withTimeout(proc, 20_000);
+        await broker?.close();
+        expect(result.exitCode, `exit after SIGTERM; output:\n${result.all}`).toBe(0);
+      }, 5 * MINUTES);
+    }
   });
+}
+
+/**
+ * Locks one row FOR UPDATE from a second connection (a psql session held
+ * open): held resolves once the lock is taken, release rolls back and ends
+ * the session.
+ */
+function holdRowLock(url: string, table: string, id: string) {
+  const psql = execa('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1'], { stdin: 'pipe', all: true, reject: false });
+  psql.stdin!.write(`BEGIN;\nSELECT 1 FROM ${table} WHERE id = '${id}' FOR UPDATE;\n\\echo locked\n`);
+  const held = new Promise<void>((resolve, reject) => {
+    let out = '';
+    psql.all!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (/^locked$/m.test(out)) resolve();
+    });
+    void psql.then((r) => reject(new Error(`psql ended before the lock was held: ${r.all}`)));
+  });
+  let released: Promise<unknown> | undefined;
+  const release = () => {
+    released ??= (async () => {
+      psql.stdin!.end('ROLLBACK;\n');
+      const r = await psql;
+      if (r.exitCode !== 0) throw new Error(`psql holding the lock failed: ${r.all}`);
+    })();
+    return released;
+  };
+  return { held, release };
+}
+
+/** Packages of test helpers, called only from tests: deadcode (without -test) reports them by design. */
+const TEST_HELPER_PACKAGES = new Set(['repotest', 'pgtest', 'cachetest', 'kafkatest', 'natstest', 'rabbitmqtest', 'authtest']);
+
+/** deadcode's findings ("file:line:col: unreachable func: name"), less test-helper packages and buf's *.pb.go. */
+function deadcodeFindings(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .filter((line) => {
+      const file = line.split(':')[0]!;
+      return !file.endsWith('.pb.go') && !file.split('/').slice(0, -1).some((d) => TEST_HELPER_PACKAGES.has(d));
+    });
 }
 
 /** The worker's "event handled" log records about subject (a resource ID). */
@@ -456,20 +581,29 @@ service Health {
 `;
 
 /**
- * Calls the running gRPC API with grpcurl, from the .proto files (reflection
- * is off by default): the standard health check, then Create and Get; with
- * --auth jwt, also that a call without a token is refused.
+ * grpcurl on the project's .proto files and grpc.health.v1's, with a valid
+ * bearer token under --auth jwt unless token says otherwise (never throws).
  */
-async function checkGRPC(dir: string, addr: string, admin: string, answers: Awaited<ReturnType<typeof variantAnswers>>): Promise<void> {
+function grpcurlIn(dir: string, answers: Awaited<ReturnType<typeof variantAnswers>>) {
   const proto = protoNames(answers.name);
   const names = resourceNames(answers.resource);
-  const service = `${proto.package}.${names.Name}Service`;
   const healthDir = join(dir, 'bin', 'health-proto');
   mkdirSync(join(healthDir, 'grpc/health/v1'), { recursive: true });
   writeFileSync(join(healthDir, 'grpc/health/v1/health.proto'), HEALTH_PROTO);
   const protos = ['-import-path', 'api/proto', '-proto', `${proto.snake}/v1/${names.snake}.proto`, '-import-path', healthDir, '-proto', 'grpc/health/v1/health.proto'];
   const grpc = (args: string[], token = answers.auth === 'jwt' ? mintToken('build-run') : undefined) =>
     execa(grpcurl, ['-plaintext', ...protos, ...(token ? ['-H', `authorization: Bearer ${token}`] : []), ...args], { cwd: dir, all: true, reject: false });
+  return { service: `${proto.package}.${names.Name}Service`, grpc };
+}
+
+/**
+ * Calls the running gRPC API with grpcurl, from the .proto files (reflection
+ * is off by default): the standard health check, then Create and Get; with
+ * --auth jwt, also that a call without a token is refused.
+ */
+async function checkGRPC(dir: string, addr: string, admin: string, answers: Awaited<ReturnType<typeof variantAnswers>>): Promise<void> {
+  const names = resourceNames(answers.resource);
+  const { service, grpc } = grpcurlIn(dir, answers);
 
   const health = await grpc([addr, 'grpc.health.v1.Health/Check']);
   expect(health.exitCode, health.all).toBe(0);
