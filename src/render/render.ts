@@ -94,6 +94,7 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     limits: RESOURCE_LIMITS,
     nameUpperSnake: answers.name.toUpperCase().replace(/-/g, '_'),
     goVersion: GO_VERSION,
+    goMinor: GO_VERSION.split('.').slice(0, 2).join('.'),
     goRequires: go.map((path) => ({ path, version: GO_MODULES[path] })),
     golangciLintVersion: GOLANGCI_LINT_VERSION,
     proto: protoNames(answers.name),

@@ -196,8 +196,9 @@ func runDockerfile(args []string) (result, error) {
 		m := goImage.FindStringSubmatch(build.BaseName)
 		if m == nil {
 			p.add("Dockerfile", "build stage FROM %s: want the official golang image with a version tag", build.BaseName)
-		} else if m[1] != f.Go.Version {
-			p.add("Dockerfile", "build stage uses Go %s, go.mod says go %s", m[1], f.Go.Version)
+		} else if want := strings.Join(strings.SplitN(f.Go.Version, ".", 3)[:2], "."); m[1] != want {
+			// The minor version's tag, so that the image gets patch releases.
+			p.add("Dockerfile", "build stage uses Go %s, want golang:%s for go.mod's go %s", m[1], want, f.Go.Version)
 		}
 	}
 
