@@ -18,7 +18,7 @@ const inquirer: Prompter = {
   input: (q) => input(q),
   select: (q) => select(q),
   confirm: (q) => confirm(q),
-  checkbox: (q) => checkbox(q),
+  checkbox: ({ validate, ...q }) => checkbox({ ...q, ...(validate ? { validate: (choices) => validate(choices.map((c) => c.value)) } : {}) }),
 };
 
 /** Commander flags for one option declaration; booleans get `--x` and `--no-x`. */

@@ -50,6 +50,7 @@ export async function create(ctx: CreateContext): Promise<void> {
       cwd: ctx.cwd,
       flags: ctx.flags,
       answersFile,
+      answersFileName: `answers file ${ctx.answersPath}`,
       preset: ctx.preset,
       yes: ctx.yes,
       interactive: ctx.interactive,

@@ -1,6 +1,22 @@
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../errors.js';
-import { checkValue, flagName, optionByKey, OPTIONS, PRESETS, type Answers, type OptionDecl, type RawAnswers } from './model.js';
+import {
+  brokenChoiceNeeds,
+  checkValue,
+  defaultOf,
+  flagName,
+  holds,
+  optionByKey,
+  OPTIONS,
+  PRESETS,
+  requirementText,
+  type Answers,
+  type AnswersView,
+  type Condition,
+  type OptionDecl,
+  type RawAnswers,
+  type Requirement,
+} from './model.js';
 
 /**
  * The questions the resolver may ask. Production code passes @inquirer/prompts;
@@ -10,7 +26,11 @@ export interface Prompter {
   input(q: { message: string; default?: string; validate?: (value: string) => string | true }): Promise<string>;
   select(q: { message: string; choices: { value: string; name: string; description?: string }[]; default?: string }): Promise<string>;
   confirm(q: { message: string; default?: boolean }): Promise<boolean>;
-  checkbox(q: { message: string; choices: { value: string; name: string; description?: string; checked?: boolean }[] }): Promise<string[]>;
+  checkbox(q: {
+    message: string;
+    choices: { value: string; name: string; description?: string; checked?: boolean }[];
+    validate?: (values: string[]) => string | true;
+  }): Promise<string[]>;
 }
 
 /** Everything resolution looks at. No field is read from the environment here: the caller decides. */
@@ -23,6 +43,14 @@ export interface ResolveInput {
   flags: RawAnswers;
   /** Parsed answers file, if --answers was given. */
   answersFile?: RawAnswers;
+  /** How error lines name the answers file (`answers file a.json`). */
+  answersFileName?: string;
+  /**
+   * Answers below the file and above the preset (an upgrade's recorded ones).
+   * Like a preset's, such a value that cannot apply any more is turned off
+   * instead of refused.
+   */
+  base?: RawAnswers;
   /** --preset, if given. */
   preset?: string;
   /** --yes: take defaults instead of asking or failing. */
@@ -98,19 +126,25 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
   }
 
   // Explicit values, highest precedence first, each checked now.
-  const given: Record<string, string | boolean | string[]> = {};
+  const given: Given = {};
+  const layers: [RawAnswers, Source][] = [
+    [input.flags, 'flag'],
+    [input.answersFile ?? {}, 'file'],
+    [input.base ?? {}, 'soft'],
+    [preset, 'soft'],
+  ];
   for (const o of OPTIONS as readonly OptionDecl[]) {
-    for (const source of [input.flags, input.answersFile ?? {}, preset]) {
-      if (!(o.key in source)) continue;
-      const checked = checkValue(o, source[o.key]);
+    for (const [layer, source] of layers) {
+      if (!(o.key in layer)) continue;
+      const checked = checkValue(o, layer[o.key]);
       if (!checked.ok) throw new UsageError(checked.error);
-      given[o.key] = checked.value;
+      given[o.key] = { value: checked.value, source };
       break;
     }
   }
 
   const ask = input.interactive && input.prompter ? input.prompter : undefined;
-  let directory = input.directory ?? (typeof given.name === 'string' ? given.name : undefined);
+  let directory = input.directory ?? (typeof given.name?.value === 'string' ? given.name.value : undefined);
   if (directory === undefined) {
     if (!ask) throw new UsageError('missing directory: create-service <directory> [options] (or --name <name>)');
     directory = await ask.input({
@@ -129,33 +163,109 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
     }
   }
 
+  const file = input.answersFileName ?? 'answers file';
+  const dir = input.cwd === undefined ? directory : resolvePath(input.cwd, directory);
+  // Given values that contradict each other fail before the first question;
+  // one that depends on a question still to be asked is checked at that question.
+  if (ask) await settle({ given, file, directory, dir, lenient: true });
+  const answers = await settle({ given, file, directory, dir, ask });
+  return { directory, answers: answers as Answers };
+}
+
+type Source = 'flag' | 'file' | 'soft';
+type Given = Record<string, { value: string | boolean | string[]; source: Source }>;
+
+/**
+ * Fills in every answer in model order: a given value, else (for an option
+ * that can apply) a prompt or the default. An option whose `needs` does not
+ * hold takes its "off" value; a flag or file value that cannot apply is a
+ * UsageError. `lenient` skips requirements on answers not given yet.
+ */
+async function settle(c: {
+  given: Given;
+  file: string;
+  directory: string;
+  dir: string;
+  ask?: Prompter;
+  lenient?: boolean;
+}): Promise<Record<string, string | boolean | string[]>> {
   const answers: Record<string, string | boolean | string[]> = {};
-  for (const o of OPTIONS as readonly OptionDecl[]) {
-    if (o.key in given) {
-      answers[o.key] = given[o.key]!;
-      continue;
+  const known = (r: Condition) => !c.lenient || r.key in c.given;
+  const refuse = (o: OptionDecl, value: string | boolean | string[], source: Source, r: Requirement) =>
+    new UsageError(refusal(o, value, source, r, c.file));
+  const step = (o: OptionDecl): { value: string | boolean | string[] } | 'ask' => {
+    const g = c.given[o.key];
+    if (o.needs && !holds(o.needs, answers)) {
+      if (g && g.source !== 'soft' && g.value !== o.needs.otherwise && known(o.needs)) throw refuse(o, g.value, g.source, o.needs);
+      return { value: o.needs.otherwise };
     }
-    const fallback: string | boolean | readonly string[] =
-      o.type === 'string' ? o.default({ directory: input.cwd === undefined ? directory : resolvePath(input.cwd, directory), answers }) : o.default;
-    const value = ask ? await askFor(ask, o, fallback) : fallback;
+    if (g) {
+      const broken = brokenChoiceNeeds(o, g.value, answers).filter((b) => known(b.needs));
+      if (broken.length === 0) return { value: g.value };
+      if (g.source !== 'soft') throw refuse(o, broken[0]!.value, g.source, broken[0]!.needs);
+      const dropped = broken.map((b) => b.value);
+      return { value: Array.isArray(g.value) ? g.value.filter((v) => !dropped.includes(v)) : (defaultOf(o as Exclude<OptionDecl, { type: 'string' }>, answers) as string) };
+    }
+    return 'ask';
+  };
+  const fallback = (o: OptionDecl) =>
+    o.type === 'string' ? o.default({ directory: c.dir, answers }) : (defaultOf(o, answers) as string | boolean | string[]);
+  const finish = (o: OptionDecl, value: unknown, asked: boolean) => {
     const checked = checkValue(o, value);
     if (!checked.ok) {
       throw new UsageError(
-        o.type === 'string' && !ask
-          ? `cannot derive a valid ${o.key} from directory "${directory}" (${checked.error}); pass --${o.key} <${o.valueName}>`
+        o.type === 'string' && !asked
+          ? `cannot derive a valid ${o.key} from directory "${c.directory}" (${checked.error}); pass --${o.key} <${o.valueName}>`
           : checked.error,
       );
     }
     answers[o.key] = checked.value;
+  };
+  for (const o of OPTIONS as readonly OptionDecl[]) {
+    const s = step(o);
+    if (s !== 'ask') finish(o, s.value, false);
+    else if (c.lenient) answers[o.key] = fallback(o);
+    else if (!c.ask) finish(o, fallback(o), false);
+    else finish(o, await askFor(c.ask, o, fallback(o), promptCheck(o, answers, c.given, c.file)), true);
   }
-  return { directory, answers: answers as Answers };
+  return answers;
 }
 
-async function askFor(p: Prompter, o: OptionDecl, fallback: string | boolean | readonly string[]): Promise<string | boolean | string[]> {
+/** Checks a prompted value against the requirements it takes part in: its own values' and those of later given answers. */
+function promptCheck(o: OptionDecl, answers: AnswersView, given: Given, file: string): (value: string | string[]) => string | true {
+  return (value) => {
+    const view = { ...answers, [o.key]: value };
+    const broken = brokenChoiceNeeds(o, value, answers)[0];
+    if (broken) return `${broken.value} needs ${broken.needs.anyOf.join(' or ')}${broken.needs.key === o.key ? ' too' : ''} (${broken.needs.because})`;
+    for (const later of OPTIONS as readonly OptionDecl[]) {
+      const g = given[later.key];
+      if (!later.needs || later.needs.key !== o.key || !g || g.source === 'soft' || g.value === later.needs.otherwise) continue;
+      if (!holds(later.needs, view)) return refusal(later, g.value, g.source, later.needs, file);
+    }
+    return true;
+  };
+}
+
+/** The error line for a value that cannot apply: `--mesh istio needs --deploy k8s or helm (why)`. */
+function refusal(o: OptionDecl, value: string | boolean | string[], source: Source, r: Requirement, file: string): string {
+  const shown = Array.isArray(value) ? value.join(',') : String(value);
+  const too = r.key === o.key ? ' too' : '';
+  if (source === 'flag') return `--${o.key} ${shown} needs ${requirementText(r, 'flag')}${too} (${r.because})`;
+  const subject = o.type === 'list' ? `"${o.key}" with ${JSON.stringify(shown)}` : `"${o.key}": ${JSON.stringify(value)}`;
+  return `${file}: ${subject} needs ${requirementText(r, 'file')}${too} (${r.because})`;
+}
+
+async function askFor(
+  p: Prompter,
+  o: OptionDecl,
+  fallback: string | boolean | readonly string[],
+  check: (value: string | string[]) => string | true,
+): Promise<string | boolean | string[]> {
   switch (o.type) {
     case 'list':
       return p.checkbox({
         message: o.prompt,
+        validate: check,
         choices: o.choices.map((c) => ({
           value: c.value,
           name: c.value,

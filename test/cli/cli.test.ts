@@ -153,6 +153,19 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
     },
     { name: 'no directory and no --name', args: ['--yes'], stderr: ['missing directory'] },
     {
+      name: 'a mesh without Kubernetes',
+      args: ['svc', '--deploy', 'docker', '--mesh', 'istio', '--ingress', 'gateway', '--yes'],
+      stderr: ['--mesh istio needs --deploy k8s or helm (the mesh annotates the Kubernetes objects)'],
+    },
+    { name: 'an ingress without Kubernetes', args: ['svc', '--deploy', 'docker', '--ingress', 'gateway', '--yes'], stderr: ['--ingress gateway needs --deploy k8s or helm'] },
+    { name: 'compose without docker', args: ['svc', '--deploy', 'compose,k8s', '--yes'], stderr: ['--deploy compose needs --deploy docker too'] },
+    {
+      name: 'an answers-file value that cannot apply',
+      args: ['svc', '--answers', 'a.json', '--yes'],
+      setup: (d) => writeFile(join(d, 'a.json'), '{"deploy": ["docker"], "mesh": "linkerd"}\n'),
+      stderr: ['answers file a.json: "mesh": "linkerd" needs "deploy" to include "k8s" or "helm"'],
+    },
+    {
       name: 'a directory whose name cannot be a service name',
       args: ['123', '--yes'],
       stderr: ['cannot derive a valid name from directory "123"', '--name'],
@@ -236,7 +249,8 @@ describe('options', () => {
     const options = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
     expect(options).toEqual(describeOptions());
     for (const o of options) {
-      expect(Object.keys(o).sort()).toEqual(
+      // The dependency rules (needs, choiceNeeds, defaultWhen) appear only on the options that have them.
+      expect(Object.keys(o).filter((k) => !['needs', 'choiceNeeds', 'defaultWhen'].includes(k)).sort()).toEqual(
         o.type === 'choice' || o.type === 'list'
           ? ['choices', 'default', 'description', 'flag', 'key', 'type']
           : ['default', 'description', 'flag', 'key', 'type'],

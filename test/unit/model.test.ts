@@ -7,8 +7,10 @@ import { buildProgram } from '../../src/cli.js';
 import {
   answersSchema,
   BASE,
+  brokenChoiceNeeds,
   contributions,
   describeOptions,
+  holds,
   OPTIONS,
   type Answers,
   type OptionDecl,
@@ -34,7 +36,12 @@ function allAnswerSets(): Answers[] {
         : o.type === 'list'
           ? [[], ...o.choices.map((c) => [c.value]), o.choices.map((c) => c.value)]
           : [true, false];
-    sets = sets.flatMap((s) => values.map((v) => ({ ...s, [o.key]: v })));
+    // Only the sets the option dependencies allow: a value that cannot apply is never rendered.
+    sets = sets.flatMap((s) =>
+      values
+        .filter((v) => (o.needs === undefined || holds(o.needs, s) || v === o.needs.otherwise) && brokenChoiceNeeds(o, v, s).length === 0)
+        .map((v) => ({ ...s, [o.key]: v })),
+    );
   }
   return sets as unknown as Answers[];
 }
@@ -102,6 +109,7 @@ describe('the option model reaches every surface', () => {
       type: 'list',
       choices: ['docker', 'compose', 'k8s', 'helm'],
       default: ['docker', 'compose', 'k8s'],
+      choiceNeeds: { compose: { key: 'deploy', anyOf: ['docker'], because: expect.any(String) as string } },
       description: expect.stringContaining('Dockerfile') as string,
     });
   });

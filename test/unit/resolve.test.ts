@@ -164,6 +164,7 @@ describe('resolveAnswers: prompting', () => {
       module: 'example.com/billing',
       router: 'chi',
       db: 'memory',
+      cache: 'none', // the cache default follows --db memory
       metrics: false,
       tracing: false,
     });
@@ -186,7 +187,7 @@ describe('resolveAnswers: prompting', () => {
           queue: 'none',
           auth: 'jwt',
           transport: 'both',
-          deploy: 'none',
+          deploy: 'k8s',
           ci: 'none',
           mesh: 'linkerd',
           ingress: 'ingress',
@@ -377,7 +378,7 @@ describe('list options (--deploy)', () => {
 
   it.each([
     [['helm', 'docker'], ['docker', 'helm']],
-    [['compose', 'compose'], ['compose']],
+    [['compose', 'docker', 'compose'], ['docker', 'compose']],
     [[], []],
   ])('takes the JSON array %j of an answers file as %j', async (list, expected) => {
     const file = checkAnswersFile({ deploy: list }, 'a.json');
@@ -385,7 +386,7 @@ describe('list options (--deploy)', () => {
   });
 
   it('also takes a comma string in an answers file', async () => {
-    expect(await resolveDeploy({ answersFile: checkAnswersFile({ deploy: 'k8s,compose' }, 'a.json') })).toEqual(['compose', 'k8s']);
+    expect(await resolveDeploy({ answersFile: checkAnswersFile({ deploy: 'k8s,compose,docker' }, 'a.json') })).toEqual(['docker', 'compose', 'k8s']);
   });
 
   it.each<[string, Partial<ResolveInput>, string]>([
