@@ -9,7 +9,8 @@ import { gitInit } from '../steps/git.js';
 import { recordBase } from '../upgrade/base.js';
 import { generateProto } from '../steps/generate.js';
 import { goModTidy } from '../steps/gomod.js';
-import type { StepResult } from '../steps/run.js';
+import { StepFailed, type StepResult } from '../steps/run.js';
+import { ExitCode } from '../upgrade/exit.js';
 import type { Ui } from '../ui/messages.js';
 import { checkTarget, inspectTarget, writeProject } from '../write/write.js';
 
@@ -73,9 +74,24 @@ export async function create(ctx: CreateContext): Promise<void> {
   ctx.ui.done(`created ${answers.name} in ${directory} (${files.length} files)`);
 
   const proto = answers.transport !== 'http';
-  // The generated gRPC code imports modules that tidy must see, so it comes first.
-  if (ctx.install && proto) report(ctx.ui, 'make generate', await ctx.ui.step('buf generate', () => generateProto(target)));
-  if (ctx.install) report(ctx.ui, 'go mod tidy', await ctx.ui.step('go mod tidy', () => goModTidy(target)));
+  const shown = shownPath(ctx.cwd, target);
+  // A failed step leaves a complete project: say how to finish, go on with git, exit 1 at the end.
+  const failed: string[] = [];
+  const attempt = async (label: string, finish: string, work: () => Promise<StepResult>) => {
+    try {
+      report(ctx.ui, label, await ctx.ui.step(label, work));
+    } catch (err) {
+      if (!(err instanceof StepFailed)) throw err;
+      failed.push(finish);
+      ctx.ui.error(`${label} failed; the project is complete. Its last lines:`);
+      for (const l of err.tail) ctx.ui.info(`    ${l}`);
+    }
+  };
+  // The generated gRPC code imports modules that tidy must see, so it comes first; tidy cannot succeed without it.
+  if (ctx.install && proto) await attempt('buf generate', 'make generate', () => generateProto(target));
+  if (ctx.install && failed.length === 0) await attempt('go mod tidy', 'go mod tidy', () => goModTidy(target));
+  if (ctx.install && failed.length > 0 && !failed.includes('go mod tidy')) failed.push('go mod tidy');
+  if (failed.length > 0) ctx.ui.info(`  finish with: ${shown === '.' ? '' : `cd ${shown} && `}${failed.join(' && ')}`);
   if (ctx.git) {
     report(ctx.ui, 'git init', await ctx.ui.step('git init', () => gitInit(target, `Initial commit from ${ctx.generator.name} ${ctx.generator.version}`)));
     // `upgrade` merges against this pristine render (go mod tidy has already changed go.mod on disk).
@@ -83,7 +99,8 @@ export async function create(ctx: CreateContext): Promise<void> {
       ctx.ui.warn(`could not record the pristine render for \`create-service upgrade\` (${err.message}); upgrades may report files you change as conflicts`),
     );
   }
-  nextSteps(ctx.ui, shownPath(ctx.cwd, target), answers.db === 'postgres', ctx.install, proto);
+  nextSteps(ctx.ui, shown, answers.db === 'postgres', ctx.install && failed.length === 0, proto);
+  if (failed.length > 0) throw new ExitCode(1);
 }
 
 /** The target as a user would type it to get there: relative below cwd, else absolute. */
@@ -101,7 +118,12 @@ async function readAnswersFile(path: string, shown: string): Promise<RawAnswers>
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read answers file ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new UsageError(`answers file ${shown} does not exist (looked for ${path}); \`create-service options --schema\` prints the keys it may hold`);
+    }
+    const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    throw new UsageError(`cannot read answers file ${shown}: ${why}`);
   }
   let data: unknown;
   try {

@@ -1,5 +1,5 @@
 import type { GoModule } from '../versions.js';
-import { serviceNameFromDirectory, validateModulePath, validateResource, validateServiceName } from './naming.js';
+import { RESOURCE_PATTERN, SERVICE_NAME_MAX, SERVICE_NAME_PATTERN, serviceNameFromDirectory, validateModulePath, validateResource, validateServiceName } from './naming.js';
 
 /**
  * The option model: the single source of truth for every answer the
@@ -73,6 +73,8 @@ export interface StringOption<K extends string = string> extends OptionCommon<K>
   readonly default: (context: { directory: string; answers: AnswersView }) => string;
   /** Returns undefined when valid, else one line naming what is allowed. */
   readonly validate: (value: string) => string | undefined;
+  /** The part of `validate` that JSON Schema can say, for `options --schema`. */
+  readonly schema?: { readonly pattern: string; readonly minLength?: number; readonly maxLength?: number };
 }
 
 /** One value of a choice option. */
@@ -159,6 +161,7 @@ export const OPTIONS = [
     required: false,
     default: ({ directory }) => serviceNameFromDirectory(directory),
     validate: validateServiceName,
+    schema: { pattern: SERVICE_NAME_PATTERN, maxLength: SERVICE_NAME_MAX },
   }),
   string({
     key: 'module',
@@ -177,6 +180,7 @@ export const OPTIONS = [
     required: false,
     default: () => 'item',
     validate: validateResource,
+    schema: { pattern: RESOURCE_PATTERN, minLength: 2 },
   }),
   choice({
     key: 'router',
@@ -531,6 +535,9 @@ export function checkValue(
           : Array.isArray(value) && value.every((v) => typeof v === 'string')
             ? (value as string[])
             : undefined;
+      if (items !== undefined && items.length > 1 && items.includes('none')) {
+        return { ok: false, error: `invalid value for ${source}: "none" cannot be combined with other values (give none alone, or a comma-separated list of ${valid.join(', ')})` };
+      }
       const bad = items === undefined ? [JSON.stringify(value)] : items.filter((v) => !valid.includes(v)).map((v) => JSON.stringify(v));
       if (bad.length > 0 || items === undefined) {
         return { ok: false, error: `invalid value for ${source}: ${bad.join(', ')} (valid: a comma-separated list of ${valid.join(', ')}; or none)` };
@@ -681,7 +688,7 @@ export function answersSchema(): Record<string, unknown> {
                 description: o.description,
                 default: o.default,
               }
-            : { type: 'string', description: o.description };
+            : { type: 'string', ...o.schema, description: o.description };
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

@@ -1,6 +1,8 @@
 import { resolve as resolvePath } from 'node:path';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { UsageError } from '../errors.js';
 import {
+  answersSchema,
   brokenChoiceNeeds,
   checkValue,
   defaultOf,
@@ -10,6 +12,7 @@ import {
   OPTIONS,
   PRESETS,
   requirementText,
+  schemaRules,
   type Answers,
   type AnswersView,
   type Condition,
@@ -82,29 +85,78 @@ export function answerKeys(): string[] {
 }
 
 /**
- * Checks the shape of a parsed answers file: an object whose keys are option
- * keys. Throws UsageError naming the valid keys otherwise.
+ * Validates a parsed answers file against the JSON Schema that
+ * `options --schema` prints (ajv, draft 2020-12), then each string with its
+ * option's full validator. Every problem is named by its key, all of them in
+ * one line; throws UsageError. Returns the answers without `$schema`.
  */
 export function checkAnswersFile(data: unknown, file: string): RawAnswers {
+  const where = `answers file ${file}`;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new UsageError(`answers file ${file}: expected a JSON object with keys ${answerKeys().join(', ')}`);
+    throw new UsageError(`${where}: expected a JSON object with keys ${answerKeys().join(', ')}`);
+  }
+  const record = data as Record<string, unknown>;
+  const validate = (schemaValidator ??= new Ajv2020({ allErrors: true, strictTypes: false }).compile(answersSchema()));
+  const problems: string[] = [];
+  const add = (p: string) => {
+    if (!problems.includes(p)) problems.push(p);
+  };
+  if (!validate(record)) {
+    for (const e of validate.errors ?? []) {
+      const rule = /^#\/allOf\/(\d+)\//.exec(e.schemaPath);
+      if (rule) {
+        // One line per broken dependency rule, from its `if`; the `then` details repeat it.
+        if (e.keyword !== 'if') continue;
+        const r = schemaRules()[Number(rule[1])]!;
+        const o = optionByKeyOrThrow(r.key);
+        add(refusal(o, r.value ?? (record[r.key] as string), 'file', r.needs, where).slice(where.length + 2));
+        continue;
+      }
+      add(schemaProblem(e, record));
+    }
   }
   const out: RawAnswers = {};
-  for (const [key, value] of Object.entries(data)) {
-    if (key === '$schema') continue;
-    if (!answerKeys().includes(key)) {
-      throw new UsageError(`answers file ${file}: unknown key "${key}" (valid: ${answerKeys().join(', ')})`);
+  for (const [key, value] of Object.entries(record)) {
+    const o = optionByKey(key);
+    if (!o) continue;
+    if (o.type === 'string' && typeof value === 'string') {
+      const problem = o.validate(value);
+      if (problem) {
+        // The validator's words say more than "must match pattern"; they replace the schema's.
+        problems.splice(0, problems.length, ...problems.filter((p) => !p.startsWith(`invalid value for "${key}"`)));
+        add(`"${key}": ${problem}`);
+      }
     }
-    const stringList = Array.isArray(value) && value.every((v) => typeof v === 'string');
-    if (typeof value !== 'string' && typeof value !== 'boolean' && !stringList) {
-      throw new UsageError(`answers file ${file}: "${key}" must be a string, a boolean or a list of strings`);
-    }
-    // Checked here, where the file is known, so the error names the file and its key, not a flag.
-    const checked = checkValue(optionByKeyOrThrow(key), value, `"${key}"`);
-    if (!checked.ok) throw new UsageError(`answers file ${file}: ${checked.error}`);
-    out[key] = value;
+    out[key] = value as string | boolean | string[];
   }
+  if (problems.length > 0) throw new UsageError(`${where}: ${problems.join('; ')}`);
   return out;
+}
+
+let schemaValidator: ValidateFunction | undefined;
+
+/** One ajv error as a line naming the key: `invalid value for "cache": "memcached" (valid: redis, memory, none)`. */
+function schemaProblem(e: ErrorObject, record: Record<string, unknown>): string {
+  if (e.keyword === 'additionalProperties') {
+    return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}" (valid: ${answerKeys().join(', ')})`;
+  }
+  const [key = '', index] = e.instancePath.split('/').slice(1);
+  const o = optionByKeyOrThrow(key);
+  const value = index === undefined ? record[key] : (record[key] as unknown[])[Number(index)];
+  const shown = JSON.stringify(value);
+  if (e.keyword === 'uniqueItems') {
+    const list = record[key] as unknown[];
+    return `"${key}" lists ${JSON.stringify(list.find((v, i) => list.indexOf(v) !== i))} more than once`;
+  }
+  if (o.type === 'choice' || (o.type === 'list' && index !== undefined)) {
+    return `invalid value for "${key}": ${shown} (valid: ${o.choices.map((c) => c.value).join(', ')})`;
+  }
+  if (o.type === 'list') {
+    const valid = o.choices.map((c) => c.value);
+    return `invalid value for "${key}": ${shown} (expected an array of ${valid.join(', ')}, e.g. ["${valid[0]}"])`;
+  }
+  if (o.type === 'boolean') return `invalid value for "${key}": ${shown} (expected true or false)`;
+  return `invalid value for "${key}": ${shown} (expected a string${o.schema ? ` matching ${o.schema.pattern}` : ''})`;
 }
 
 /**

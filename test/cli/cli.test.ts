@@ -109,7 +109,17 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
     { name: 'invalid --resource', args: ['svc', '--resource', 'Line Item', '--yes'], stderr: ['invalid resource "Line Item"', 'e.g. item or line-item'] },
     { name: 'reserved --resource', args: ['svc', '--resource', 'type', '--yes'], stderr: ['invalid resource "type"', 'Go keyword'] },
     { name: 'unknown preset', args: ['svc', '--preset', 'huge'], stderr: ['unknown preset "huge"', 'valid: minimal, standard, full'] },
-    { name: 'unreadable answers file', args: ['svc', '--answers', 'missing.json'], stderr: ['cannot read answers file missing.json', 'ENOENT'] },
+    {
+      name: 'missing answers file',
+      args: ['svc', '--answers', 'missing.json'],
+      stderr: ['✖ answers file missing.json does not exist (looked for /', 'missing.json); `create-service options --schema` prints the keys it may hold'],
+    },
+    {
+      name: 'a string where the answers file needs an array',
+      args: ['svc', '--answers', 'a.json', '--yes'],
+      setup: (d) => writeFile(join(d, 'a.json'), '{"deploy": "docker"}\n'),
+      stderr: ['answers file a.json: invalid value for "deploy": "docker" (expected an array of docker, compose, k8s, helm, e.g. ["docker"])'],
+    },
     {
       name: 'answers file that is not JSON',
       args: ['svc', '--answers', 'bad.json'],
@@ -143,9 +153,17 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
       setup: (d) => writeFile(join(d, 'svc'), 'a file\n'),
       stderr: ['svc exists and is not a directory'],
     },
-    { name: 'unknown flag', args: ['svc', '--bogus'], stderr: ["unknown option '--bogus'"] },
-    { name: 'misspelt flag', args: ['svc', '--routr', 'chi'], stderr: ["unknown option '--routr'", 'Did you mean --router?'] },
-    { name: 'flag without its value', args: ['svc', '--router'], stderr: ["option '--router <router>' argument missing"] },
+    { name: 'unknown flag', args: ['svc', '--bogus'], stderr: ["✖ unknown option '--bogus'; see `create-service --help`"] },
+    { name: 'misspelt flag', args: ['svc', '--routr', 'chi'], stderr: ["✖ unknown option '--routr' (did you mean --router?); see `create-service --help`"] },
+    { name: 'misspelt flag of a subcommand', args: ['upgrade', '--dryrun'], stderr: ["✖ unknown option '--dryrun' (did you mean --dry-run?); see `create-service upgrade --help`"] },
+    { name: 'flag without its value', args: ['svc', '--router'], stderr: ["✖ option '--router <router>' argument missing; see `create-service --help`"] },
+    {
+      name: 'a mistyped subcommand',
+      args: ['upgrdae'],
+      stderr: ['✖ unknown command "upgrdae" (did you mean `upgrade`?); to create a service in a directory of that name, pass --force or write ./upgrdae; see `create-service --help`'],
+    },
+    { name: 'a mistyped subcommand with flags', args: ['chekc', '--yes'], stderr: ['✖ unknown command "chekc" (did you mean `check`?)'] },
+    { name: 'a mistyped help', args: ['hlep', '--yes'], stderr: ['✖ unknown command "hlep" (did you mean `--help`?)'] },
     {
       name: 'missing options, not interactive, no --yes',
       args: ['svc'],
@@ -184,6 +202,37 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
     for (const s of stderr) expect(lines[0]).toContain(s);
     expect(await tree(dir)).toEqual(before);
   });
+});
+
+describe('a failed go mod tidy (module proxy unreachable)', () => {
+  it('prints the end of its output and how to finish, keeps the project, still runs git init, exits 1', async () => {
+    const dir = await freshDir();
+    const cache = await mkdtemp(join(tmpdir(), 'cs-gomodcache-'));
+    try {
+      const r = await cli(dir, ['orders', '--preset', 'minimal'], {
+        GOPROXY: 'off',
+        GOMODCACHE: cache,
+        GOFLAGS: '-modcacherw',
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@example.com',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@example.com',
+      });
+      expect(r.exitCode, r.stderr).toBe(1);
+      const lines = r.stderr.split('\n');
+      expect(lines).toContain('✖ go mod tidy failed; the project is complete. Its last lines:');
+      expect(r.stderr).toMatch(/GOPROXY=off/);
+      // The end of the tool's output, not all of it.
+      expect(lines.filter((l) => l.startsWith('    ')).length).toBeLessThanOrEqual(6);
+      expect(lines).toContain('  finish with: cd orders && go mod tidy');
+      expect(r.stderr).toMatch(/✔ git init/);
+      expect(existsSync(join(dir, 'orders', '.git'))).toBe(true);
+      expect(existsSync(join(dir, 'orders', '.create-service', 'state.json'))).toBe(true);
+      expect(existsSync(join(dir, 'orders', 'go.mod'))).toBe(true);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('--dry-run', () => {
@@ -294,6 +343,22 @@ describe('flags that print and exit', () => {
     const r = await cli(work, ['--version']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe(VERSION);
+  });
+
+  it('`help` prints the usage too, and is not taken as a directory', async () => {
+    const dir = await freshDir();
+    const r = await cli(dir, ['help', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: create-service /);
+    expect(await tree(dir)).toEqual({});
+  });
+
+  it('a directory near a subcommand name is created with --force, or written as a path', async () => {
+    const dir = await freshDir();
+    for (const args of [['upgrdae', '--force'], ['./chekc']]) {
+      const r = await cli(dir, [...args, '--preset', 'minimal', '--dry-run']);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
   });
 
   it('--help prints usage on stdout', async () => {

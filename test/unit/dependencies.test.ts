@@ -46,9 +46,15 @@ describe('options that depend on other options', () => {
   });
 
   it('refuses the same in an answers file, naming its keys', async () => {
-    expect(await refused(resolveAnswers(input({ answersFile: checkAnswersFile({ deploy: ['docker'], mesh: 'linkerd' }, 'a.json') })))).toContain(
-      '"mesh": "linkerd" needs "deploy" to include "k8s" or "helm"',
+    // The JSON Schema's if/then catches it when the file is read ...
+    expect(() => checkAnswersFile({ deploy: ['docker'], mesh: 'linkerd' }, 'a.json')).toThrow(
+      'answers file a.json: "mesh": "linkerd" needs "deploy" to include "k8s" or "helm" (the mesh annotates the Kubernetes objects)',
     );
+    expect(() => checkAnswersFile({ deploy: ['compose'] }, 'a.json')).toThrow('answers file a.json: "deploy" with "compose" needs "deploy" to include "docker" too');
+    // ... and resolution refuses it the same way when a flag makes it inapplicable.
+    expect(
+      await refused(resolveAnswers(input({ answersFile: checkAnswersFile({ mesh: 'linkerd' }, 'a.json'), answersFileName: 'answers file a.json', flags: { deploy: 'docker' } }))),
+    ).toBe('answers file a.json: "mesh": "linkerd" needs "deploy" to include "k8s" or "helm" (the mesh annotates the Kubernetes objects)');
   });
 
   it('accepts the value that means "off" and a flag whose need is met', async () => {

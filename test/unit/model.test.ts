@@ -124,6 +124,15 @@ describe('the option model reaches every surface', () => {
     });
   });
 
+  it('the name and the resource carry the pattern their validators apply', () => {
+    const props = (answersSchema() as { properties: Record<string, { pattern?: string; maxLength?: number; minLength?: number }> }).properties;
+    expect(props.name).toMatchObject({ pattern: '^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$', maxLength: 63 });
+    expect(props.resource).toMatchObject({ pattern: '^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$', minLength: 2 });
+    for (const [name, ok] of [['orders', true], ['orders-api', true], ['a1-b2', true], ['Orders', false], ['orders-', false], ['or--ders', false], ['1orders', false]] as const) {
+      expect(new RegExp(props.name!.pattern!, 'u').test(name), name).toBe(ok);
+    }
+  });
+
   it('answersSchema has a property per option and nothing else but $schema', () => {
     const schema = answersSchema() as { additionalProperties: boolean; properties: Record<string, Record<string, unknown>> };
     expect(schema.additionalProperties).toBe(false);
