@@ -12,7 +12,8 @@ import { goModTidy } from '../steps/gomod.js';
 import { StepFailed, type StepResult } from '../steps/run.js';
 import { ExitCode } from '../upgrade/exit.js';
 import type { Ui } from '../ui/messages.js';
-import { checkTarget, inspectTarget, writeProject } from '../write/write.js';
+import { summaryRows } from '../ui/summary.js';
+import { checkTarget, inspectTarget, inspectTargetSync, writeProject } from '../write/write.js';
 
 /** What `create-service [directory]` needs to run; tests build one with fakes. */
 export interface CreateContext {
@@ -56,6 +57,8 @@ export async function create(ctx: CreateContext): Promise<void> {
       yes: ctx.yes,
       interactive: ctx.interactive,
       prompter: ctx.prompter,
+      wizard: true,
+      checkDirectory: (d) => (ctx.dryRun ? true : targetProblem(d, relativeTo(ctx, d), ctx.force)),
     }),
   );
   const target = relativeTo(ctx, directory);
@@ -64,10 +67,19 @@ export async function create(ctx: CreateContext): Promise<void> {
   const templates = await loadTemplates(ctx.templatesDir, contributions(answers).templates);
   const files = renderProject(templates, answers, ctx.generator);
 
+  if (ctx.dryRun || ctx.interactive) {
+    ctx.ui.info('');
+    for (const row of summaryRows(answers, files.length, directory)) ctx.ui.info(row);
+    ctx.ui.info('');
+  }
   if (ctx.dryRun) {
     for (const f of files) ctx.stdout.write(`${f.path}\t${Buffer.byteLength(f.content)}\n`);
     ctx.ui.info(`dry run: ${files.length} files would be written to ${directory}; nothing was written`);
     return;
+  }
+  if (ctx.interactive && !(await withCancel(() => ctx.prompter.confirm({ message: `Create ${answers.name} in ${directory}?`, default: true })))) {
+    ctx.ui.warn('not created; nothing was written');
+    throw new ExitCode(1);
   }
 
   await writeProject(target, files, { force: ctx.force });
@@ -107,6 +119,17 @@ export async function create(ctx: CreateContext): Promise<void> {
 function shownPath(cwd: string, target: string): string {
   const rel = relative(cwd, target);
   return rel === '' ? '.' : rel.startsWith('..') ? target : rel;
+}
+
+/** Why the directory cannot be written to (the line checkTarget would throw), or true. */
+function targetProblem(shown: string, dir: string, force: boolean): string | true {
+  try {
+    checkTarget(shown, inspectTargetSync(dir), force);
+    return true;
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
+  }
 }
 
 function relativeTo(ctx: Pick<CreateContext, 'cwd'>, p: string): string {

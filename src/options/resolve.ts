@@ -62,7 +62,18 @@ export interface ResolveInput {
   interactive: boolean;
   /** Asked only when `interactive` is true. */
   prompter?: Prompter;
+  /**
+   * The create wizard: when interactive and neither --preset nor --answers
+   * was given, the first question is a preset; choosing one asks only the
+   * name and the module.
+   */
+  wizard?: boolean;
+  /** Checks a directory typed at the prompt (true, or why not), so a bad one is re-asked at once. */
+  checkDirectory?: (directory: string) => string | true;
 }
+
+/** The wizard's "ask me everything" answer to its first question. */
+export const CUSTOMISE = 'customise';
 
 /** The outcome: where to generate, and a complete, valid set of answers. */
 export interface Resolved {
@@ -170,10 +181,27 @@ function schemaProblem(e: ErrorObject, record: Record<string, unknown>): string 
  * options that were not given (all of them named in one line).
  */
 export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
+  const ask = input.interactive && input.prompter ? input.prompter : undefined;
+  let presetName = input.preset;
+  let only: readonly string[] | undefined;
+  if (input.wizard && ask && presetName === undefined && input.answersFile === undefined) {
+    // Every given flag is checked before the first question.
+    for (const o of OPTIONS as readonly OptionDecl[]) {
+      if (o.key in input.flags) {
+        const checked = checkValue(o, input.flags[o.key]);
+        if (!checked.ok) throw new UsageError(checked.error);
+      }
+    }
+    const picked = await ask.select({ message: 'Start from', choices: presetChoices(), default: 'standard' });
+    if (picked !== CUSTOMISE) {
+      presetName = picked;
+      only = ['name', 'module'];
+    }
+  }
   let preset: RawAnswers = {};
-  if (input.preset !== undefined) {
-    const p = (PRESETS as unknown as Record<string, { answers: RawAnswers }>)[input.preset];
-    if (!p) throw new UsageError(`unknown preset "${input.preset}" (valid: ${Object.keys(PRESETS).join(', ')})`);
+  if (presetName !== undefined) {
+    const p = (PRESETS as unknown as Record<string, { answers: RawAnswers }>)[presetName];
+    if (!p) throw new UsageError(`unknown preset "${presetName}" (valid: ${Object.keys(PRESETS).join(', ')})`);
     preset = p.answers;
   }
 
@@ -195,15 +223,15 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
     }
   }
 
-  const ask = input.interactive && input.prompter ? input.prompter : undefined;
   let directory = input.directory ?? (typeof given.name?.value === 'string' ? given.name.value : undefined);
   if (directory === undefined) {
     if (!ask) throw new UsageError('missing directory: create-service <directory> [options] (or --name <name>)');
     directory = await ask.input({
       message: 'Directory for the new service',
       default: 'my-service',
-      validate: (v) => (v.trim() === '' ? 'a directory is required' : true),
+      validate: (v) => (v.trim() === '' ? 'a directory is required' : (input.checkDirectory?.(v.trim()) ?? true)),
     });
+    directory = directory.trim();
   }
 
   if (!ask && !input.yes) {
@@ -220,7 +248,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
   // Given values that contradict each other fail before the first question;
   // one that depends on a question still to be asked is checked at that question.
   if (ask) await settle({ given, file, directory, dir, lenient: true });
-  const answers = await settle({ given, file, directory, dir, ask });
+  const answers = await settle({ given, file, directory, dir, ask, only });
   return { directory, answers: answers as Answers };
 }
 
@@ -240,6 +268,8 @@ async function settle(c: {
   dir: string;
   ask?: Prompter;
   lenient?: boolean;
+  /** The only keys that may be asked (the wizard's preset path); the others take their defaults. */
+  only?: readonly string[];
 }): Promise<Record<string, string | boolean | string[]>> {
   const answers: Record<string, string | boolean | string[]> = {};
   const known = (r: Condition) => !c.lenient || r.key in c.given;
@@ -277,10 +307,20 @@ async function settle(c: {
     const s = step(o);
     if (s !== 'ask') finish(o, s.value, false);
     else if (c.lenient) answers[o.key] = fallback(o);
-    else if (!c.ask) finish(o, fallback(o), false);
+    else if (!c.ask || (c.only && !c.only.includes(o.key))) finish(o, fallback(o), false);
     else finish(o, await askFor(c.ask, o, fallback(o), promptCheck(o, answers, c.given, c.file)), true);
   }
   return answers;
+}
+
+/** The wizard's first question: the presets, the recommended one first, then "customise each option". */
+function presetChoices(): { value: string; name: string; description: string }[] {
+  const presets = PRESETS as unknown as Record<string, { description: string }>;
+  const names = ['standard', ...Object.keys(presets).filter((n) => n !== 'standard')];
+  return [
+    ...names.map((n) => ({ value: n, name: n === 'standard' ? 'recommended (standard)' : n, description: presets[n]!.description })),
+    { value: CUSTOMISE, name: 'customise each option', description: 'answer every question yourself' },
+  ];
 }
 
 /** Checks a prompted value against the requirements it takes part in: its own values' and those of later given answers. */

@@ -246,6 +246,8 @@ describe('--dry-run', () => {
     expect(listed).toHaveProperty(['.create-service/state.json']);
     expect(listed).toHaveProperty(['go.mod']);
     expect(r.stderr).toMatch(/nothing was written/);
+    // The resolved answers, one row each, on stderr.
+    for (const row of [/^\s+name\s+svc$/m, /^\s+resource\s+line-item$/m, /^\s+db\s+memory$/m, /^\s+deploy\s+docker$/m, /^\s+files\s+\d+ in svc$/m]) expect(r.stderr).toMatch(row);
     expect(await tree(dir)).toEqual({});
 
     // The same run for real writes exactly those files with exactly those sizes.
@@ -369,6 +371,67 @@ describe('flags that print and exit', () => {
   });
 });
 
+describe('the wizard, at a terminal', () => {
+  const DOWN = '\x1b[B';
+
+  it('a preset asks only the name and the module, then shows every answer and the file count and asks to confirm', async () => {
+    const dir = await freshDir();
+    const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: '\r' }, // recommended (standard)
+      { expect: 'Service name', send: 'orders\r' },
+      { expect: 'Go module path', send: '\r' },
+      { expect: 'Create orders in svc\\?', send: '\r' },
+    ]);
+    expect(r.failedStep, r.output).toBeNull();
+    expect(r.code, r.output).toBe(0);
+    for (const q of ['Example resource', 'HTTP router', 'Database', 'Deploy artifacts']) expect(r.output).not.toContain(q);
+    for (const row of [/^\s+name\s+orders$/m, /^\s+router\s+stdlib$/m, /^\s+deploy\s+docker, compose, k8s$/m, /^\s+mesh\s+none$/m, /^\s+files\s+\d+ in svc$/m]) {
+      expect(r.output).toMatch(row);
+    }
+    const state = JSON.parse(await readFile(join(dir, 'svc', '.create-service', 'state.json'), 'utf8')) as { answers: Record<string, unknown> };
+    expect(state.answers).toMatchObject({ name: 'orders', module: 'example.com/orders', resource: 'item', db: 'postgres', cache: 'redis' });
+  });
+
+  it('checks the directory when it is typed, re-asks on a non-empty one, and writes nothing when the summary is declined', async () => {
+    const dir = await freshDir();
+    await mkdir(join(dir, 'taken'));
+    await writeFile(join(dir, 'taken', 'main.go'), 'package main\n');
+    const before = await tree(dir);
+    const r = await pty(dir, ['--no-install', '--no-git'], [
+      { expect: 'Start from', send: `${DOWN}\r` }, // minimal
+      { expect: 'Directory for the new service', send: 'taken\r' },
+      { expect: 'directory taken is not empty \\(main\\.go\\)', send: '\x7f'.repeat(5) + 'fresh\r' },
+      { expect: 'Service name', send: '\r' },
+      { expect: 'Go module path', send: '\r' },
+      { expect: 'Create fresh in fresh\\?', send: 'n\r' },
+    ]);
+    expect(r.failedStep, r.output).toBeNull();
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toContain('nothing was written');
+    expect(await tree(dir)).toEqual(before);
+  });
+
+  it('customising asks every question that can apply, and skips the ones that cannot', async () => {
+    const dir = await freshDir();
+    const enter = (expect: string) => ({ expect, send: '\r' });
+    const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: `${DOWN}${DOWN}${DOWN}\r` },
+      ...['Service name', 'Go module path', 'Example resource', 'HTTP router', 'Database', 'Cache', 'Log backend'].map(enter),
+      ...['Prometheus metrics', 'OpenTelemetry tracing', 'API authentication', 'Message broker', 'API transport'].map(enter),
+      // Untick compose and k8s: Docker only, so the mesh and ingress questions cannot apply.
+      { expect: 'Deploy artifacts', send: `${DOWN} ${DOWN} \r` },
+      enter('CI workflow'),
+      enter('Create svc in svc\\?'),
+    ]);
+    expect(r.failedStep, r.output).toBeNull();
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).not.toContain('Service mesh');
+    expect(r.output).not.toMatch(/\? Ingress/);
+    const state = JSON.parse(await readFile(join(dir, 'svc', '.create-service', 'state.json'), 'utf8')) as { answers: Record<string, unknown> };
+    expect(state.answers).toMatchObject({ deploy: ['docker'], mesh: 'none', ingress: 'none' });
+  });
+});
+
 describe('at a terminal', () => {
   // Colour is only ever used on a terminal, so these run under a pseudo-terminal.
   const failing = ['svc', '--router', 'express', '--yes'];
@@ -412,6 +475,7 @@ describe('at a terminal', () => {
   it('Ctrl-C at a prompt exits 130 with one line and writes nothing', async () => {
     const dir = await freshDir();
     const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: '\r' },
       { expect: 'Service name', send: '\r' },
       { expect: 'Go module path', send: '\x03' },
     ]);
@@ -425,6 +489,7 @@ describe('at a terminal', () => {
   it('Ctrl-C at a select prompt also exits 130 and writes nothing', async () => {
     const dir = await freshDir();
     const r = await pty(dir, ['svc', '--name', 'svc', '--module', 'example.com/svc', '--resource', 'item', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: '\x1b[B\x1b[B\x1b[B\r' }, // customise each option
       { expect: 'HTTP router', send: '\x1b[B' },
       { expect: 'chi', send: '\x03' },
     ]);
@@ -437,12 +502,14 @@ describe('at a terminal', () => {
     const dir = await freshDir();
     const DOWN = '\x1b[B';
     const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: `${DOWN}${DOWN}${DOWN}\r` },
       { expect: 'Service name', send: 'orders-api\r' },
       { expect: 'Go module path \\(example\\.com/orders-api\\)', send: '\r' },
       { expect: 'Example resource', send: 'line-item\r' },
       { expect: 'HTTP router', send: `${DOWN}${DOWN}\r` },
       { expect: 'Database', send: `${DOWN}\r` },
-      { expect: 'Cache', send: `${DOWN}${DOWN}\r` },
+      // With in-memory storage the cache default is none.
+      { expect: 'Cache \\(none\\)|Cache[\\s\\S]*❯ none', send: '\r' },
       { expect: 'Log backend', send: '\r' },
       { expect: 'Prometheus metrics\\?', send: 'n\r' },
       { expect: 'OpenTelemetry tracing\\?', send: '\r' },
@@ -454,6 +521,7 @@ describe('at a terminal', () => {
       { expect: 'CI workflow', send: `${DOWN}\r` },
       { expect: 'Service mesh', send: '\r' },
       { expect: 'Ingress', send: `${DOWN}${DOWN}\r` },
+      { expect: 'Create orders-api in svc\\?', send: '\r' },
     ]);
     expect(r.failedStep, r.output).toBeNull();
     expect(r.code, r.output).toBe(0);
