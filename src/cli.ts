@@ -8,7 +8,7 @@ import { diffCommand } from './commands/diff.js';
 import { upgradeCommand } from './commands/upgrade.js';
 import { CancelledError, UsageError } from './errors.js';
 import { OPTIONS, PRESETS, type OptionDecl, type RawAnswers } from './options/model.js';
-import { isInteractive, type Prompter } from './options/resolve.js';
+import { ciSet, isInteractive, type Prompter } from './options/resolve.js';
 import { GENERATOR, TEMPLATES_DIR } from './paths.js';
 import { colorWanted, createUi, type Ui } from './ui/messages.js';
 import { ExitCode } from './upgrade/exit.js';
@@ -215,7 +215,7 @@ function editDistance(a: string, b: string): number {
  */
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyWhenStdoutCloses(process.stdout);
-  const ui = createUi({ stream: process.stderr, color: colorWanted(argv, process.env) });
+  const ui = createUi({ stream: process.stderr, color: colorWanted(argv, process.env), ci: ciSet(process.env) });
   const program = buildProgram({
     ui,
     stdout: process.stdout,

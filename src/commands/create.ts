@@ -95,7 +95,7 @@ export async function create(ctx: CreateContext): Promise<void> {
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err;
       failed.push(finish);
-      ctx.ui.error(`${label} failed; the project is complete. Its last lines:`);
+      ctx.ui.info('  the project is complete; the last lines of the output:');
       for (const l of err.tail) ctx.ui.info(`    ${l}`);
     }
   };

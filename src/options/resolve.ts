@@ -81,13 +81,18 @@ export interface Resolved {
   answers: Answers;
 }
 
+/** True when the CI variable is set to anything but empty, false or 0. */
+export function ciSet(env: Readonly<Record<string, string | undefined>>): boolean {
+  const ci = env.CI;
+  return !(ci === undefined || ci === '' || ci === 'false' || ci === '0');
+}
+
 /**
  * Prompts are allowed only when stdin is a TTY, CI is not set and --yes is
  * absent (the create-vite / create-next-app rule).
  */
 export function isInteractive(input: { stdinIsTTY: boolean; env: Readonly<Record<string, string | undefined>>; yes: boolean }): boolean {
-  const ci = input.env.CI;
-  return input.stdinIsTTY && (ci === undefined || ci === '' || ci === 'false' || ci === '0') && !input.yes;
+  return input.stdinIsTTY && !ciSet(input.env) && !input.yes;
 }
 
 /** The keys an answers file may hold: every option key, plus `$schema`. */

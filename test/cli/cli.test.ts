@@ -220,7 +220,8 @@ describe('a failed go mod tidy (module proxy unreachable)', () => {
       });
       expect(r.exitCode, r.stderr).toBe(1);
       const lines = r.stderr.split('\n');
-      expect(lines).toContain('✖ go mod tidy failed; the project is complete. Its last lines:');
+      expect(lines).toContain('✖ go mod tidy failed');
+      expect(lines).toContain('  the project is complete; the last lines of the output:');
       expect(r.stderr).toMatch(/GOPROXY=off/);
       // The end of the tool's output, not all of it.
       expect(lines.filter((l) => l.startsWith('    ')).length).toBeLessThanOrEqual(6);
@@ -456,6 +457,26 @@ describe('at a terminal', () => {
     expect(good.code, good.output).toBe(0);
     expect(good.output).toMatch(/created svc/);
     expect(good.raw).not.toMatch(ANSI);
+  });
+
+  const FRAME = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+
+  it('shows a spinner for a slow step (git init) on a terminal', async () => {
+    const r = await pty(await freshDir(), ['svc', '--preset', 'minimal', '--yes', '--no-install'], []);
+    expect(r.code, r.output).toBe(0);
+    expect(r.raw).toMatch(FRAME);
+    expect(r.output).toMatch(/✔ git init \(\d+\.\ds\)/);
+  });
+
+  it.each([
+    ['NO_COLOR=1', { NO_COLOR: '1' }],
+    ['CI=true', { CI: 'true' }],
+  ])('with %s, a slow step is plain lines: no spinner, no escape codes', async (_what, env) => {
+    const r = await pty(await freshDir(), ['svc', '--preset', 'minimal', '--yes', '--no-install'], [], env);
+    expect(r.code, r.output).toBe(0);
+    expect(r.raw).not.toMatch(FRAME);
+    expect(r.output).toMatch(/^git init\.\.\.\r?$/m);
+    expect(r.output).toMatch(/^✔ git init \(\d+\.\ds\)\r?$/m);
   });
 
   it('never prompts when CI is set, even on a terminal', async () => {
