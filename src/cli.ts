@@ -125,6 +125,7 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
     .option('--continue', 'finish an upgrade that stopped with conflicts (refuses while markers remain)')
     .option('--abort', 'undo an unfinished upgrade: restore the tree exactly as it was')
     .option('--force', 'start even with uncommitted changes or without git (not recommended)')
+    .option('--no-build', 'skip `go build ./...` after a finished upgrade (it reports what no longer compiles)')
     .addOption(cwdOption())
     .option('--no-color', 'no colour in output (also when NO_COLOR is set)')
     .action(async (opts: Record<string, unknown>) => {
@@ -137,6 +138,7 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
         continue: Boolean(opts.continue),
         abort: Boolean(opts.abort),
         force: Boolean(opts.force),
+        build: opts.build !== false,
         interactive: isInteractive({ stdinIsTTY: io.stdinIsTTY, env: io.env, yes }),
         prompter: inquirer,
         ui: io.ui,

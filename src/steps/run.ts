@@ -8,11 +8,12 @@ export function notInstalled(err: unknown): boolean {
   return (err as { code?: string }).code === 'ENOENT';
 }
 
-/** A step's tool failed; `tail` holds the last lines of its output (stdout and stderr interleaved). */
+/** A step's tool failed; `output` is all it printed (stdout and stderr interleaved), `tail` its last lines. */
 export class StepFailed extends Error {
   override name = 'StepFailed';
   constructor(
     message: string,
+    readonly output: string,
     readonly tail: string[],
     options?: { cause: unknown },
   ) {
@@ -27,11 +28,25 @@ const TAIL = 5;
 export function stepFailed(label: string, err: unknown): StepFailed {
   const out = ((err as { all?: string }).all ?? (err as { stderr?: string }).stderr ?? (err as Error).message) || (err as Error).message;
   const lines = out.split('\n').filter((l) => l.trim() !== '');
-  return new StepFailed(`${label} failed: ${lines.at(-1) ?? ''}`, lines.slice(-TAIL), { cause: err });
+  return new StepFailed(`${label} failed: ${lines.at(-1) ?? ''}`, out, lines.slice(-TAIL), { cause: err });
 }
 
 /** Runs a command in `cwd` and returns its stdout; on failure execa's error carries the output (`all`). */
 export async function run(cmd: string, args: string[], cwd: string, env?: Record<string, string>): Promise<string> {
   const r = await execa(cmd, args, { cwd, env, stdin: 'ignore', all: true });
   return r.stdout;
+}
+
+/**
+ * Runs `go <args>` in `dir` as a step: skipped when Go is not installed (the
+ * reason says to run `rerun` once it is), StepFailed when the command fails.
+ */
+export async function goStep(label: string, args: string[], dir: string, rerun: string = label): Promise<StepResult> {
+  try {
+    await run('go', args, dir);
+    return { status: 'done' };
+  } catch (err) {
+    if (notInstalled(err)) return { status: 'skipped', reason: `Go is not installed; run \`${rerun}\` once it is` };
+    throw stepFailed(label, err);
+  }
 }
