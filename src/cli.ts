@@ -21,21 +21,29 @@ const inquirer: Prompter = {
   checkbox: ({ validate, ...q }) => checkbox({ ...q, ...(validate ? { validate: (choices) => validate(choices.map((c) => c.value)) } : {}) }),
 };
 
-/** Commander flags for one option declaration; booleans get `--x` and `--no-x`. */
+/** Commander flags for one option declaration; booleans get `--x` and `--no-x`. The help states the dependency rules. */
 function flagsFor(o: OptionDecl): Option[] {
+  const rules = [
+    ...(o.type === 'choice' ? (o.defaultWhen ?? []).map((d) => `${d.value} with --${d.when.key} ${d.when.anyOf.join(' or ')}`) : []),
+    ...(o.needs ? [`needs --${o.needs.key} ${o.needs.anyOf.join(' or ')}`] : []),
+    ...(o.type === 'choice' || o.type === 'list'
+      ? o.choices.filter((c) => c.needs).map((c) => `${c.value} needs ${c.needs!.key === o.key ? '' : `--${c.needs!.key} `}${c.needs!.anyOf.join(' or ')}`)
+      : []),
+  ];
+  const dflt = (text: string) => `(default: ${[text, ...rules].join('; ')})`;
   switch (o.type) {
     case 'boolean':
       return [
-        new Option(`--${o.key}`, `${o.description} (default: ${o.default ? 'on' : 'off'})`),
+        new Option(`--${o.key}`, `${o.description} ${dflt(o.default ? 'on' : 'off')}`),
         new Option(`--no-${o.key}`, `turn off: ${o.key}`),
       ];
     case 'choice':
-      return [new Option(`--${o.key} <${o.valueName}>`, `${o.description}: ${o.choices.map((c) => c.value).join(' | ')} (default: ${o.default})`)];
+      return [new Option(`--${o.key} <${o.valueName}>`, `${o.description}: ${o.choices.map((c) => c.value).join(' | ')} ${dflt(o.default)}`)];
     case 'list':
       return [
         new Option(
           `--${o.key} <${o.valueName}>`,
-          `${o.description}: comma list of ${o.choices.map((c) => c.value).join(', ')}, or none (default: ${o.default.join(',')})`,
+          `${o.description}: comma list of ${o.choices.map((c) => c.value).join(', ')}, or none ${dflt(o.default.join(','))}`,
         ),
       ];
     case 'string':

@@ -161,9 +161,16 @@ describe('the option model reaches every surface', () => {
         expect(help.replace(/\s+/g, ' ')).toContain(o.choices.map((c) => c.value).join(' | '));
       }
       if (o.type === 'list') {
-        expect(help.replace(/\s+/g, ' ')).toContain(`comma list of ${o.choices.map((c) => c.value).join(', ')}, or none (default: ${o.default.join(',')})`);
+        expect(help.replace(/\s+/g, ' ')).toContain(`comma list of ${o.choices.map((c) => c.value).join(', ')}, or none (default: ${o.default.join(',')}`);
       }
     }
+  });
+
+  it('--help states the option dependencies', async () => {
+    const help = (await helpText()).replace(/\s+/g, ' ');
+    expect(help).toContain('(default: none; needs --deploy k8s or helm)');
+    expect(help).toContain('(default: redis; none with --db memory)');
+    expect(help).toContain('(default: docker,compose,k8s; compose needs docker)');
   });
 
   it('every option has a prompt and a description', () => {
