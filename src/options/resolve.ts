@@ -187,16 +187,35 @@ function schemaProblem(e: ErrorObject, record: Record<string, unknown>): string 
  */
 export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
   const ask = input.interactive && input.prompter ? input.prompter : undefined;
+  const file = input.answersFileName ?? 'answers file';
+  // Explicit values, highest precedence first, each checked now.
+  const collect = (preset: RawAnswers): Given => {
+    const given: Given = {};
+    const layers: [RawAnswers, Source][] = [
+      [input.flags, 'flag'],
+      [input.answersFile ?? {}, 'file'],
+      [input.base ?? {}, 'soft'],
+      [preset, 'soft'],
+    ];
+    for (const o of OPTIONS as readonly OptionDecl[]) {
+      for (const [layer, source] of layers) {
+        if (!(o.key in layer)) continue;
+        const checked = checkValue(o, layer[o.key]);
+        if (!checked.ok) throw new UsageError(checked.error);
+        given[o.key] = { value: checked.value, source };
+        break;
+      }
+    }
+    return given;
+  };
+  // Given values that are invalid or contradict each other fail before the first question;
+  // one that depends on a question still to be asked is checked at that question.
+  const precheck = (given: Given) => (ask ? settle({ given, file, directory: input.directory ?? '', dir: '', lenient: true }) : undefined);
+
   let presetName = input.preset;
   let only: readonly string[] | undefined;
   if (input.wizard && ask && presetName === undefined && input.answersFile === undefined) {
-    // Every given flag is checked before the first question.
-    for (const o of OPTIONS as readonly OptionDecl[]) {
-      if (o.key in input.flags) {
-        const checked = checkValue(o, input.flags[o.key]);
-        if (!checked.ok) throw new UsageError(checked.error);
-      }
-    }
+    await precheck(collect({}));
     const picked = await ask.select({ message: 'Start from', choices: presetChoices(), default: 'standard' });
     if (picked !== CUSTOMISE) {
       presetName = picked;
@@ -209,24 +228,8 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
     if (!p) throw new UsageError(`unknown preset "${presetName}" (valid: ${Object.keys(PRESETS).join(', ')})`);
     preset = p.answers;
   }
-
-  // Explicit values, highest precedence first, each checked now.
-  const given: Given = {};
-  const layers: [RawAnswers, Source][] = [
-    [input.flags, 'flag'],
-    [input.answersFile ?? {}, 'file'],
-    [input.base ?? {}, 'soft'],
-    [preset, 'soft'],
-  ];
-  for (const o of OPTIONS as readonly OptionDecl[]) {
-    for (const [layer, source] of layers) {
-      if (!(o.key in layer)) continue;
-      const checked = checkValue(o, layer[o.key]);
-      if (!checked.ok) throw new UsageError(checked.error);
-      given[o.key] = { value: checked.value, source };
-      break;
-    }
-  }
+  const given = collect(preset);
+  await precheck(given);
 
   let directory = input.directory ?? (typeof given.name?.value === 'string' ? given.name.value : undefined);
   if (directory === undefined) {
@@ -248,11 +251,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
     }
   }
 
-  const file = input.answersFileName ?? 'answers file';
   const dir = input.cwd === undefined ? directory : resolvePath(input.cwd, directory);
-  // Given values that contradict each other fail before the first question;
-  // one that depends on a question still to be asked is checked at that question.
-  if (ask) await settle({ given, file, directory, dir, lenient: true });
   const answers = await settle({ given, file, directory, dir, ask, only });
   return { directory, answers: answers as Answers };
 }

@@ -114,3 +114,26 @@ describe('options that depend on other options', () => {
     expect(table).toMatch(/\| `--deploy` .*`compose` needs `docker`/);
   });
 });
+
+describe('the wizard and dependencies', () => {
+  it('refuses contradicting flags before its first question', async () => {
+    const p = enterPrompter();
+    const message = await refused(resolveAnswers(input({ directory: undefined, yes: false, interactive: true, prompter: p, wizard: true, flags: { deploy: 'docker', mesh: 'istio' } })));
+    expect(message).toBe('--mesh istio needs --deploy k8s or helm (the mesh annotates the Kubernetes objects)');
+    expect(p.asked).toEqual([]);
+  });
+
+  it('a flag that needs a later answer makes that question insist on it', async () => {
+    let check: ((v: string[]) => string | true) | undefined;
+    const p = enterPrompter();
+    const checkbox = p.checkbox;
+    p.checkbox = async (q) => {
+      check = q.validate;
+      return checkbox(q);
+    };
+    await resolveAnswers(input({ yes: false, interactive: true, prompter: p, flags: { mesh: 'istio' } }));
+    expect(check?.(['docker'])).toBe('--mesh istio needs --deploy k8s or helm (the mesh annotates the Kubernetes objects)');
+    expect(check?.(['compose', 'k8s'])).toBe('compose needs docker too (compose.yaml builds the image from the Dockerfile)');
+    expect(check?.(['docker', 'helm'])).toBe(true);
+  });
+});
