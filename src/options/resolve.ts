@@ -44,6 +44,8 @@ export interface ResolveInput {
   cwd?: string;
   /** Values given as flags (only those the user typed). */
   flags: RawAnswers;
+  /** How error lines spell those values: as create's flags (`--mesh istio`), or as upgrade's `--set mesh=istio`. */
+  flagStyle?: 'flag' | 'set';
   /** Parsed answers file, if --answers was given. */
   answersFile?: RawAnswers;
   /** How error lines name the answers file (`answers file a.json`). */
@@ -192,7 +194,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
   const collect = (preset: RawAnswers): Given => {
     const given: Given = {};
     const layers: [RawAnswers, Source][] = [
-      [input.flags, 'flag'],
+      [input.flags, input.flagStyle ?? 'flag'],
       [input.answersFile ?? {}, 'file'],
       [input.base ?? {}, 'soft'],
       [preset, 'soft'],
@@ -256,7 +258,7 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
   return { directory, answers: answers as Answers };
 }
 
-type Source = 'flag' | 'file' | 'soft';
+type Source = 'flag' | 'set' | 'file' | 'soft';
 type Given = Record<string, { value: string | boolean | string[]; source: Source }>;
 
 /**
@@ -347,6 +349,7 @@ function refusal(o: OptionDecl, value: string | boolean | string[], source: Sour
   const shown = Array.isArray(value) ? value.join(',') : String(value);
   const too = r.key === o.key ? ' too' : '';
   if (source === 'flag') return `--${o.key} ${shown} needs ${requirementText(r, 'flag')}${too} (${r.because})`;
+  if (source === 'set') return `--set ${o.key}=${shown} needs ${r.key} with ${r.anyOf.join(' or ')}${too} (${r.because})`;
   const subject = o.type === 'list' ? `"${o.key}" with ${JSON.stringify(shown)}` : `"${o.key}": ${JSON.stringify(value)}`;
   return `${file}: ${subject} needs ${requirementText(r, 'file')}${too} (${r.because})`;
 }

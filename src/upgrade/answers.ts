@@ -75,6 +75,7 @@ export async function upgradeAnswers(input: {
   const { answers } = await resolveAnswers({
     directory: input.directory,
     flags: input.sets,
+    flagStyle: 'set',
     base: recorded,
     yes: input.yes || !input.interactive,
     interactive: input.interactive && !input.yes,

@@ -3,6 +3,7 @@ import { UsageError } from '../../src/errors.js';
 import { answersSchema, describeOptions, OPTIONS, type OptionDecl } from '../../src/options/model.js';
 import { checkAnswersFile, resolveAnswers, type Prompter, type ResolveInput } from '../../src/options/resolve.js';
 import { optionsTable } from '../../src/docs/readme.js';
+import { parseSets, upgradeAnswers } from '../../src/upgrade/answers.js';
 
 /** A prompter that records the questions and answers each with its default (Enter). */
 function enterPrompter(replies: Record<string, unknown> = {}): Prompter & { asked: string[] } {
@@ -135,5 +136,22 @@ describe('the wizard and dependencies', () => {
     expect(check?.(['docker'])).toBe('--mesh istio needs --deploy k8s or helm (the mesh annotates the Kubernetes objects)');
     expect(check?.(['compose', 'k8s'])).toBe('compose needs docker too (compose.yaml builds the image from the Dockerfile)');
     expect(check?.(['docker', 'helm'])).toBe(true);
+  });
+});
+
+describe('upgrade --set and dependencies', () => {
+  const recorded = async (over: Record<string, unknown>) => ({ ...(await resolveAnswers(input({ preset: 'standard' }))).answers, ...over });
+
+  it('turns a recorded answer off when --set takes away what it needs', async () => {
+    const r = await upgradeAnswers({ recorded: await recorded({ mesh: 'istio' }), answersSchemaVersion: 1, sets: parseSets(['deploy=docker']), directory: 'orders', yes: true, interactive: false });
+    expect(r.answers).toMatchObject({ deploy: ['docker'], mesh: 'none' });
+  });
+
+  it('refuses a --set that cannot apply, in --set words', async () => {
+    const err = await upgradeAnswers({ recorded: await recorded({ deploy: ['docker'] }), answersSchemaVersion: 1, sets: parseSets(['mesh=istio']), directory: 'orders', yes: true, interactive: false }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toBe('--set mesh=istio needs deploy with k8s or helm (the mesh annotates the Kubernetes objects)');
   });
 });
