@@ -8,7 +8,7 @@ import { diffCommand } from './commands/diff.js';
 import { upgradeCommand } from './commands/upgrade.js';
 import { CancelledError, UsageError } from './errors.js';
 import { OPTIONS, PRESETS, type OptionDecl, type RawAnswers } from './options/model.js';
-import { isInteractive, type Prompter } from './options/resolve.js';
+import { ciSet, isInteractive, type Prompter } from './options/resolve.js';
 import { GENERATOR, TEMPLATES_DIR } from './paths.js';
 import { colorWanted, createUi, type Ui } from './ui/messages.js';
 import { ExitCode } from './upgrade/exit.js';
@@ -18,24 +18,32 @@ const inquirer: Prompter = {
   input: (q) => input(q),
   select: (q) => select(q),
   confirm: (q) => confirm(q),
-  checkbox: (q) => checkbox(q),
+  checkbox: ({ validate, ...q }) => checkbox({ ...q, ...(validate ? { validate: (choices) => validate(choices.map((c) => c.value)) } : {}) }),
 };
 
-/** Commander flags for one option declaration; booleans get `--x` and `--no-x`. */
+/** Commander flags for one option declaration; booleans get `--x` and `--no-x`. The help states the dependency rules. */
 function flagsFor(o: OptionDecl): Option[] {
+  const rules = [
+    ...(o.type === 'choice' ? (o.defaultWhen ?? []).map((d) => `${d.value} with --${d.when.key} ${d.when.anyOf.join(' or ')}`) : []),
+    ...(o.needs ? [`needs --${o.needs.key} ${o.needs.anyOf.join(' or ')}`] : []),
+    ...(o.type === 'choice' || o.type === 'list'
+      ? o.choices.filter((c) => c.needs).map((c) => `${c.value} needs ${c.needs!.key === o.key ? '' : `--${c.needs!.key} `}${c.needs!.anyOf.join(' or ')}`)
+      : []),
+  ];
+  const dflt = (text: string) => `(default: ${[text, ...rules].join('; ')})`;
   switch (o.type) {
     case 'boolean':
       return [
-        new Option(`--${o.key}`, `${o.description} (default: ${o.default ? 'on' : 'off'})`),
+        new Option(`--${o.key}`, `${o.description} ${dflt(o.default ? 'on' : 'off')}`),
         new Option(`--no-${o.key}`, `turn off: ${o.key}`),
       ];
     case 'choice':
-      return [new Option(`--${o.key} <${o.valueName}>`, `${o.description}: ${o.choices.map((c) => c.value).join(' | ')} (default: ${o.default})`)];
+      return [new Option(`--${o.key} <${o.valueName}>`, `${o.description}: ${o.choices.map((c) => c.value).join(' | ')} ${dflt(o.default)}`)];
     case 'list':
       return [
         new Option(
           `--${o.key} <${o.valueName}>`,
-          `${o.description}: comma list of ${o.choices.map((c) => c.value).join(', ')}, or none (default: ${o.default.join(',')})`,
+          `${o.description}: comma list of ${o.choices.map((c) => c.value).join(', ')}, or none ${dflt(o.default.join(','))}`,
         ),
       ];
     case 'string':
@@ -53,8 +61,7 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      // A usage error is one line, also when commander adds "(Did you mean --router?)".
-      outputError: (s, write) => write(`${s.trimEnd().replace(/\s*\n\s*/g, ' ')}\n`),
+      outputError: (s) => io.ui.error(usageLine(s, 'create-service')),
     })
     .exitOverride()
     .showSuggestionAfterError(true)
@@ -72,6 +79,17 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
     .option('--no-git', 'skip `git init` and the first commit')
     .option('--no-color', 'no colour in output (also when NO_COLOR is set)')
     .action(async (directory: string | undefined, opts: Record<string, unknown>, cmd: Command) => {
+      if (directory === 'help' && !opts.force) {
+        cmd.outputHelp();
+        return;
+      }
+      // A mistyped subcommand is not a directory name (`create-service upgrdae`), unless the user insists.
+      const near = directory !== undefined && !opts.force ? nearestCommand(directory, [...cmd.commands.map((c) => c.name()), 'help']) : undefined;
+      if (near !== undefined) {
+        throw new UsageError(
+          `unknown command "${directory}" (did you mean \`${near === 'help' ? '--help' : near}\`?); to create a service in a directory of that name, pass --force or write ./${directory}; see \`create-service --help\``,
+        );
+      }
       const flags: RawAnswers = {};
       for (const o of OPTIONS as readonly OptionDecl[]) {
         if (cmd.getOptionValueSource(o.key) === 'cli') flags[o.key] = opts[o.key] as string | boolean;
@@ -115,6 +133,7 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
     .option('--continue', 'finish an upgrade that stopped with conflicts (refuses while markers remain)')
     .option('--abort', 'undo an unfinished upgrade: restore the tree exactly as it was')
     .option('--force', 'start even with uncommitted changes or without git (not recommended)')
+    .option('--no-build', 'skip `go build ./...` after a finished upgrade (it reports what no longer compiles)')
     .addOption(cwdOption())
     .option('--no-color', 'no colour in output (also when NO_COLOR is set)')
     .action(async (opts: Record<string, unknown>) => {
@@ -127,6 +146,7 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
         continue: Boolean(opts.continue),
         abort: Boolean(opts.abort),
         force: Boolean(opts.force),
+        build: opts.build !== false,
         interactive: isInteractive({ stdinIsTTY: io.stdinIsTTY, env: io.env, yes }),
         prompter: inquirer,
         ui: io.ui,
@@ -153,7 +173,50 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
       diffCommand({ cwd: where(opts), path, ui: io.ui, stdout: io.stdout, templates: TEMPLATES_DIR, generator: GENERATOR }),
     );
 
+  // Subcommands inherit the output settings; their errors point at their own --help.
+  for (const c of program.commands) c.configureOutput({ outputError: (s) => io.ui.error(usageLine(s, `create-service ${c.name()}`)) });
   return program;
+}
+
+/**
+ * Commander's error text as our one usage line: `unknown option '--routr'
+ * (did you mean --router?); see \`create-service --help\``.
+ */
+function usageLine(text: string, command: string): string {
+  const s = text
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\(Did you mean/, '(did you mean');
+  return `${s}; see \`${command} --help\``;
+}
+
+/**
+ * The command a bare word is a near miss of: within one edit (two for words
+ * of five letters or more), a swap of neighbours counting as one edit.
+ */
+export function nearestCommand(word: string, commands: readonly string[]): string | undefined {
+  if (!/^[a-z][a-z0-9-]*$/i.test(word)) return undefined;
+  const limit = word.length >= 5 ? 2 : 1;
+  let best: { name: string; d: number } | undefined;
+  for (const name of commands) {
+    const d = editDistance(word.toLowerCase(), name);
+    if (d > 0 && d <= limit && (best === undefined || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 /**
@@ -162,7 +225,7 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
  */
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyWhenStdoutCloses(process.stdout);
-  const ui = createUi({ stream: process.stderr, color: colorWanted(argv, process.env) });
+  const ui = createUi({ stream: process.stderr, color: colorWanted(argv, process.env), ci: ciSet(process.env) });
   const program = buildProgram({
     ui,
     stdout: process.stdout,
@@ -177,7 +240,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof ExitCode) return err.exitCode;
     if (err instanceof CommanderError) {
-      // Commander has already printed its one-line message.
+      // Commander has already printed its one-line message (through usageLine).
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof UsageError || err instanceof CancelledError) {

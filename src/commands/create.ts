@@ -9,9 +9,11 @@ import { gitInit } from '../steps/git.js';
 import { recordBase } from '../upgrade/base.js';
 import { generateProto } from '../steps/generate.js';
 import { goModTidy } from '../steps/gomod.js';
-import type { StepResult } from '../steps/run.js';
+import { StepFailed, type StepResult } from '../steps/run.js';
+import { ExitCode } from '../upgrade/exit.js';
 import type { Ui } from '../ui/messages.js';
-import { checkTarget, inspectTarget, writeProject } from '../write/write.js';
+import { summaryRows } from '../ui/summary.js';
+import { checkTarget, inspectTarget, inspectTargetSync, writeProject } from '../write/write.js';
 
 /** What `create-service [directory]` needs to run; tests build one with fakes. */
 export interface CreateContext {
@@ -50,10 +52,13 @@ export async function create(ctx: CreateContext): Promise<void> {
       cwd: ctx.cwd,
       flags: ctx.flags,
       answersFile,
+      answersFileName: `answers file ${ctx.answersPath}`,
       preset: ctx.preset,
       yes: ctx.yes,
       interactive: ctx.interactive,
       prompter: ctx.prompter,
+      wizard: true,
+      checkDirectory: (d) => (ctx.dryRun ? true : targetProblem(d, relativeTo(ctx, d), ctx.force)),
     }),
   );
   const target = relativeTo(ctx, directory);
@@ -62,19 +67,43 @@ export async function create(ctx: CreateContext): Promise<void> {
   const templates = await loadTemplates(ctx.templatesDir, contributions(answers).templates);
   const files = renderProject(templates, answers, ctx.generator);
 
+  if (ctx.dryRun || ctx.interactive) {
+    ctx.ui.info('');
+    for (const row of summaryRows(answers, files.length, directory)) ctx.ui.info(row);
+    ctx.ui.info('');
+  }
   if (ctx.dryRun) {
     for (const f of files) ctx.stdout.write(`${f.path}\t${Buffer.byteLength(f.content)}\n`);
     ctx.ui.info(`dry run: ${files.length} files would be written to ${directory}; nothing was written`);
     return;
+  }
+  if (ctx.interactive && !(await withCancel(() => ctx.prompter.confirm({ message: `Create ${answers.name} in ${directory}?`, default: true })))) {
+    ctx.ui.warn('not created; nothing was written');
+    throw new ExitCode(1);
   }
 
   await writeProject(target, files, { force: ctx.force });
   ctx.ui.done(`created ${answers.name} in ${directory} (${files.length} files)`);
 
   const proto = answers.transport !== 'http';
-  // The generated gRPC code imports modules that tidy must see, so it comes first.
-  if (ctx.install && proto) report(ctx.ui, 'make generate', await ctx.ui.step('buf generate', () => generateProto(target)));
-  if (ctx.install) report(ctx.ui, 'go mod tidy', await ctx.ui.step('go mod tidy', () => goModTidy(target)));
+  const shown = shownPath(ctx.cwd, target);
+  // A failed step leaves a complete project: say how to finish, go on with git, exit 1 at the end.
+  const failed: string[] = [];
+  const attempt = async (label: string, finish: string, work: () => Promise<StepResult>) => {
+    try {
+      report(ctx.ui, label, await ctx.ui.step(label, work));
+    } catch (err) {
+      if (!(err instanceof StepFailed)) throw err;
+      failed.push(finish);
+      ctx.ui.info('  the project is complete; the last lines of the output:');
+      for (const l of err.tail) ctx.ui.info(`    ${l}`);
+    }
+  };
+  // The generated gRPC code imports modules that tidy must see, so it comes first; tidy cannot succeed without it.
+  if (ctx.install && proto) await attempt('buf generate', 'make generate', () => generateProto(target));
+  if (ctx.install && failed.length === 0) await attempt('go mod tidy', 'go mod tidy', () => goModTidy(target));
+  if (ctx.install && failed.length > 0 && !failed.includes('go mod tidy')) failed.push('go mod tidy');
+  if (failed.length > 0) ctx.ui.info(`  finish with: ${shown === '.' ? '' : `cd ${shown} && `}${failed.join(' && ')}`);
   if (ctx.git) {
     report(ctx.ui, 'git init', await ctx.ui.step('git init', () => gitInit(target, `Initial commit from ${ctx.generator.name} ${ctx.generator.version}`)));
     // `upgrade` merges against this pristine render (go mod tidy has already changed go.mod on disk).
@@ -82,13 +111,25 @@ export async function create(ctx: CreateContext): Promise<void> {
       ctx.ui.warn(`could not record the pristine render for \`create-service upgrade\` (${err.message}); upgrades may report files you change as conflicts`),
     );
   }
-  nextSteps(ctx.ui, shownPath(ctx.cwd, target), answers.db === 'postgres', ctx.install, proto);
+  nextSteps(ctx.ui, shown, answers.db === 'postgres', ctx.install && failed.length === 0, proto);
+  if (failed.length > 0) throw new ExitCode(1);
 }
 
 /** The target as a user would type it to get there: relative below cwd, else absolute. */
 function shownPath(cwd: string, target: string): string {
   const rel = relative(cwd, target);
   return rel === '' ? '.' : rel.startsWith('..') ? target : rel;
+}
+
+/** Why the directory cannot be written to (the line checkTarget would throw), or true. */
+function targetProblem(shown: string, dir: string, force: boolean): string | true {
+  try {
+    checkTarget(shown, inspectTargetSync(dir), force);
+    return true;
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
+  }
 }
 
 function relativeTo(ctx: Pick<CreateContext, 'cwd'>, p: string): string {
@@ -100,7 +141,12 @@ async function readAnswersFile(path: string, shown: string): Promise<RawAnswers>
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read answers file ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new UsageError(`answers file ${shown} does not exist (looked for ${path}); \`create-service options --schema\` prints the keys it may hold`);
+    }
+    const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    throw new UsageError(`cannot read answers file ${shown}: ${why}`);
   }
   let data: unknown;
   try {

@@ -15,6 +15,8 @@ export interface UpgradeCommand {
   continue: boolean;
   abort: boolean;
   force: boolean;
+  /** Run `go build ./...` after a finished upgrade (`--no-build` turns it off). */
+  build: boolean;
   interactive: boolean;
   prompter: Prompter;
   ui: Ui;
@@ -25,7 +27,7 @@ export interface UpgradeCommand {
 
 /**
  * `create-service upgrade [--set k=v ...] [--dry-run] [--yes] [--continue | --abort] [--force]`.
- * Exit 0 when done (or nothing to do), 1 when it stopped with conflicts, 2 for bad input.
+ * Exit 0 when done (or nothing to do), 1 when it stopped with conflicts or the result does not build, 2 for bad input.
  */
 export async function upgradeCommand(cmd: UpgradeCommand): Promise<UpgradeResult> {
   if (cmd.continue && cmd.abort) throw new UsageError('--continue and --abort cannot be combined');
@@ -39,10 +41,11 @@ export async function upgradeCommand(cmd: UpgradeCommand): Promise<UpgradeResult
     prompter: cmd.prompter,
     dryRun: cmd.dryRun,
     force: cmd.force,
+    build: cmd.build,
     action: cmd.abort ? 'abort' : cmd.continue ? 'continue' : 'start',
     ui: cmd.ui,
     stdout: cmd.stdout,
   });
-  if (result.status === 'conflicts') throw new ExitCode(1);
+  if (result.status === 'conflicts' || result.build === 'failed') throw new ExitCode(1);
   return result;
 }

@@ -1,5 +1,5 @@
 import type { GoModule } from '../versions.js';
-import { serviceNameFromDirectory, validateModulePath, validateResource, validateServiceName } from './naming.js';
+import { RESOURCE_PATTERN, SERVICE_NAME_MAX, SERVICE_NAME_PATTERN, serviceNameFromDirectory, validateModulePath, validateResource, validateServiceName } from './naming.js';
 
 /**
  * The option model: the single source of truth for every answer the
@@ -21,6 +21,17 @@ export interface Contribution {
   go?: GoModule[];
 }
 
+/** A condition on an earlier answer: its value is one of `anyOf` (a list answer: holds one of them). */
+export interface Condition {
+  readonly key: string;
+  readonly anyOf: readonly string[];
+}
+
+/** What an option, or one of its values, needs from an earlier answer, and why (a few words for the error line). */
+export interface Requirement extends Condition {
+  readonly because: string;
+}
+
 interface OptionCommon<K extends string> {
   /** Key in the answers object, the answers file and `options --json`. */
   readonly key: K;
@@ -39,6 +50,12 @@ interface OptionCommon<K extends string> {
    * answers (for combinations such as "tracing with Postgres").
    */
   readonly brings?: (answers: AnswersView) => Contribution;
+  /**
+   * When the option can apply at all. Where `needs` does not hold the option
+   * is not asked and takes `otherwise`; any other value given for it is a
+   * usage error naming the requirement.
+   */
+  readonly needs?: Requirement & { readonly otherwise: string };
 }
 
 /**
@@ -56,6 +73,8 @@ export interface StringOption<K extends string = string> extends OptionCommon<K>
   readonly default: (context: { directory: string; answers: AnswersView }) => string;
   /** Returns undefined when valid, else one line naming what is allowed. */
   readonly validate: (value: string) => string | undefined;
+  /** The part of `validate` that JSON Schema can say, for `options --schema`. */
+  readonly schema?: { readonly pattern: string; readonly minLength?: number; readonly maxLength?: number };
 }
 
 /** One value of a choice option. */
@@ -64,6 +83,8 @@ export interface Choice<V extends string = string> {
   readonly description: string;
   /** Template folders and Go modules this value brings. */
   readonly brings?: Contribution;
+  /** What this value needs from an earlier answer (or, in a list, from the same one). */
+  readonly needs?: Requirement;
 }
 
 /** An option whose value is one of a fixed list. */
@@ -72,6 +93,8 @@ export interface ChoiceOption<K extends string = string, V extends string = stri
   readonly valueName: string;
   readonly choices: readonly Choice<V>[];
   readonly default: V;
+  /** Defaults that follow an earlier answer; the first whose condition holds wins over `default`. */
+  readonly defaultWhen?: readonly { readonly when: Condition; readonly value: V }[];
 }
 
 /** An on/off option with a `--x` and a `--no-x` flag. */
@@ -139,6 +162,7 @@ export const OPTIONS = [
     required: false,
     default: ({ directory }) => serviceNameFromDirectory(directory),
     validate: validateServiceName,
+    schema: { pattern: SERVICE_NAME_PATTERN, maxLength: SERVICE_NAME_MAX },
   }),
   string({
     key: 'module',
@@ -157,6 +181,7 @@ export const OPTIONS = [
     required: false,
     default: () => 'item',
     validate: validateResource,
+    schema: { pattern: RESOURCE_PATTERN, minLength: 2 },
   }),
   choice({
     key: 'router',
@@ -203,6 +228,8 @@ export const OPTIONS = [
     prompt: 'Cache',
     required: true,
     default: 'redis',
+    // A throwaway prototype on in-memory storage should not need a Redis server.
+    defaultWhen: [{ when: { key: 'db', anyOf: ['memory'] }, value: 'none' }],
     choices: [
       {
         value: 'redis',
@@ -359,7 +386,12 @@ export const OPTIONS = [
     default: ['docker', 'compose', 'k8s'],
     choices: [
       { value: 'docker', description: 'multi-stage Dockerfile, distroless, non-root', brings: { templates: ['deploy/docker'] } },
-      { value: 'compose', description: 'compose.yaml with the chosen dependencies', brings: { templates: ['deploy/compose'] } },
+      {
+        value: 'compose',
+        description: 'compose.yaml with the chosen dependencies',
+        brings: { templates: ['deploy/compose'] },
+        needs: { key: 'deploy', anyOf: ['docker'], because: 'compose.yaml builds the image from the Dockerfile' },
+      },
       { value: 'k8s', description: 'kustomize base with dev and prod overlays', brings: { templates: ['deploy/k8s'] } },
       { value: 'helm', description: 'Helm chart under deploy/helm/<name>', brings: { templates: ['deploy/helm'] } },
     ],
@@ -384,6 +416,7 @@ export const OPTIONS = [
     prompt: 'Service mesh',
     required: false,
     default: 'none',
+    needs: { key: 'deploy', anyOf: ['k8s', 'helm'], because: 'the mesh annotates the Kubernetes objects', otherwise: 'none' },
     choices: [
       { value: 'none', description: 'no mesh' },
       { value: 'istio', description: 'Istio sidecar injection' },
@@ -397,6 +430,7 @@ export const OPTIONS = [
     prompt: 'Ingress',
     required: false,
     default: 'none',
+    needs: { key: 'deploy', anyOf: ['k8s', 'helm'], because: 'it routes to the Kubernetes Service', otherwise: 'none' },
     choices: [
       { value: 'none', description: 'no ingress object' },
       { value: 'ingress', description: 'networking.k8s.io/v1 Ingress, one per API (HTTP, gRPC)' },
@@ -507,6 +541,9 @@ export function checkValue(
           : Array.isArray(value) && value.every((v) => typeof v === 'string')
             ? (value as string[])
             : undefined;
+      if (items !== undefined && items.length > 1 && items.includes('none')) {
+        return { ok: false, error: `invalid value for ${source}: "none" cannot be combined with other values (give none alone, or a comma-separated list of ${valid.join(', ')})` };
+      }
       const bad = items === undefined ? [JSON.stringify(value)] : items.filter((v) => !valid.includes(v)).map((v) => JSON.stringify(v));
       if (bad.length > 0 || items === undefined) {
         return { ok: false, error: `invalid value for ${source}: ${bad.join(', ')} (valid: a comma-separated list of ${valid.join(', ')}; or none)` };
@@ -527,6 +564,38 @@ export function checkValue(
       return problem === undefined ? { ok: true, value } : { ok: false, error: problem };
     }
   }
+}
+
+/** True when the answer named by `c.key` is one of `c.anyOf` (a list answer: holds one of them). */
+export function holds(c: Condition, answers: AnswersView): boolean {
+  const v = answers[c.key];
+  return Array.isArray(v) ? v.some((x) => c.anyOf.includes(x)) : typeof v === 'string' && c.anyOf.includes(v);
+}
+
+/** The default of an option given the earlier answers: its first `defaultWhen` that holds, else `default`. */
+export function defaultOf(o: Exclude<OptionDecl, StringOption>, answers: AnswersView): string | boolean | readonly string[] {
+  if (o.type === 'choice') for (const d of o.defaultWhen ?? []) if (holds(d.when, answers)) return d.value;
+  return o.default;
+}
+
+/** How a requirement is spelt in an error line: as flags (`--deploy k8s or helm`) or as answers-file keys. */
+export function requirementText(r: Condition, style: 'flag' | 'file'): string {
+  const o = optionByKey(r.key);
+  if (style === 'flag') return `--${r.key} ${r.anyOf.join(' or ')}`;
+  const values = r.anyOf.map((v) => JSON.stringify(v)).join(' or ');
+  return o?.type === 'list' ? `"${r.key}" to include ${values}` : `"${r.key}": ${values}`;
+}
+
+/**
+ * The value-level requirements that `value` of option `o` breaks, given the
+ * earlier answers (and, for a list, the value itself): one entry per chosen
+ * value whose `needs` does not hold.
+ */
+export function brokenChoiceNeeds(o: OptionDecl, value: unknown, answers: AnswersView): { value: string; needs: Requirement }[] {
+  if (o.type !== 'choice' && o.type !== 'list') return [];
+  const view = { ...answers, [o.key]: value as string | readonly string[] };
+  const chosen = (c: Choice) => (Array.isArray(value) ? value.includes(c.value) : c.value === value);
+  return o.choices.filter((c) => c.needs !== undefined && chosen(c) && !holds(c.needs, view)).map((c) => ({ value: c.value, needs: c.needs! }));
 }
 
 /**
@@ -568,23 +637,33 @@ export function contributions(answers: Answers): Required<Contribution> {
   return { templates, go: [...go].sort() };
 }
 
-/** The JSON description of every option, as printed by `options --json`. */
+/** The JSON description of every option, as printed by `options --json`, rules included. */
 export function describeOptions(): Array<{
   key: string;
   flag: string;
   type: OptionDecl['type'];
   choices?: string[];
   default: string | boolean | readonly string[];
+  defaultWhen?: readonly { when: Condition; value: string }[];
+  needs?: Requirement & { otherwise: string };
+  choiceNeeds?: Record<string, Requirement>;
   description: string;
 }> {
-  return (OPTIONS as readonly OptionDecl[]).map((o) => ({
-    key: o.key,
-    flag: flagName(o),
-    type: o.type,
-    ...(o.type === 'choice' || o.type === 'list' ? { choices: o.choices.map((c) => c.value) } : {}),
-    default: o.type === 'string' ? defaultText(o) : o.default,
-    description: o.description,
-  }));
+  return (OPTIONS as readonly OptionDecl[]).map((o) => {
+    const choiceNeeds =
+      o.type === 'choice' || o.type === 'list' ? Object.fromEntries(o.choices.filter((c) => c.needs).map((c) => [c.value, c.needs!])) : {};
+    return {
+      key: o.key,
+      flag: flagName(o),
+      type: o.type,
+      ...(o.type === 'choice' || o.type === 'list' ? { choices: o.choices.map((c) => c.value) } : {}),
+      default: o.type === 'string' ? defaultText(o) : o.default,
+      ...(o.type === 'choice' && o.defaultWhen ? { defaultWhen: o.defaultWhen } : {}),
+      ...(o.needs ? { needs: o.needs } : {}),
+      ...(Object.keys(choiceNeeds).length > 0 ? { choiceNeeds } : {}),
+      description: o.description,
+    };
+  });
 }
 
 function defaultText(o: StringOption): string {
@@ -615,7 +694,7 @@ export function answersSchema(): Record<string, unknown> {
                 description: o.description,
                 default: o.default,
               }
-            : { type: 'string', description: o.description };
+            : { type: 'string', ...o.schema, description: o.description };
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -623,5 +702,41 @@ export function answersSchema(): Record<string, unknown> {
     type: 'object',
     additionalProperties: false,
     properties: { $schema: { type: 'string' }, ...properties },
+    allOf: schemaRules().map((r) => r.schema),
   };
+}
+
+/** A dependency rule as JSON Schema `if`/`then`, with the option (and value) it is about. */
+export interface SchemaRule {
+  key: string;
+  value?: string;
+  needs: Requirement;
+  schema: { if: Record<string, unknown>; then: Record<string, unknown> };
+}
+
+/**
+ * Every `needs` of the model as a JSON Schema `if`/`then` of the answers
+ * file, in declaration order (answersSchema's `allOf`). A needed key that is
+ * absent from the file is required only when its default breaks the rule.
+ */
+export function schemaRules(): SchemaRule[] {
+  const then = (r: Condition) => {
+    const needed = optionByKey(r.key);
+    const condition = needed?.type === 'list' ? { contains: { enum: r.anyOf } } : { enum: r.anyOf };
+    const defaultBreaks = needed !== undefined && needed.type !== 'string' && !holds(r, { [r.key]: needed.default });
+    return { properties: { [r.key]: condition }, ...(defaultBreaks ? { required: [r.key] } : {}) };
+  };
+  const rules: SchemaRule[] = [];
+  for (const o of OPTIONS as readonly OptionDecl[]) {
+    if (o.needs) {
+      rules.push({ key: o.key, needs: o.needs, schema: { if: { properties: { [o.key]: { not: { const: o.needs.otherwise } } }, required: [o.key] }, then: then(o.needs) } });
+    }
+    if (o.type !== 'choice' && o.type !== 'list') continue;
+    for (const c of o.choices) {
+      if (!c.needs) continue;
+      const chosen = o.type === 'list' ? { contains: { const: c.value } } : { const: c.value };
+      rules.push({ key: o.key, value: c.value, needs: c.needs, schema: { if: { properties: { [o.key]: chosen }, required: [o.key] }, then: then(c.needs) } });
+    }
+  }
+  return rules;
 }

@@ -6,7 +6,11 @@ import pluralize from 'pluralize';
  * says what is wrong and what is allowed.
  */
 
-const SERVICE_NAME = /^[a-z][a-z0-9-]*$/;
+/** The service name's rule as a JSON Schema pattern: a letter, then letters and digits in words joined by single hyphens. */
+export const SERVICE_NAME_PATTERN = '^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$';
+/** At most one DNS label. */
+export const SERVICE_NAME_MAX = 63;
+const SERVICE_NAME = new RegExp(SERVICE_NAME_PATTERN, 'u');
 
 /**
  * Validates a service name: lower case, `[a-z][a-z0-9-]*`, no trailing or
@@ -14,10 +18,10 @@ const SERVICE_NAME = /^[a-z][a-z0-9-]*$/;
  * also works as a Kubernetes object name).
  */
 export function validateServiceName(name: string): string | undefined {
-  if (!SERVICE_NAME.test(name) || name.endsWith('-') || name.includes('--')) {
+  if (!SERVICE_NAME.test(name)) {
     return `invalid service name "${name}": use lower-case letters, digits and single hyphens, starting with a letter ([a-z][a-z0-9-]*)`;
   }
-  if (name.length > 63) {
+  if (name.length > SERVICE_NAME_MAX) {
     return `invalid service name "${name}": at most 63 characters (it is used as a DNS label)`;
   }
   return undefined;
@@ -52,7 +56,9 @@ export function validateModulePath(path: string): string | undefined {
   return undefined;
 }
 
-const RESOURCE = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
+/** The resource's shape as a JSON Schema pattern (the Go-keyword and plural checks are validateResource's). */
+export const RESOURCE_PATTERN = '^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$';
+const RESOURCE = new RegExp(RESOURCE_PATTERN, 'u');
 
 // Words a resource may not turn into: Go keywords and predeclared identifiers
 // (the lower-camel form is used as a variable name) and the packages the

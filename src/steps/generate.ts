@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUF_VERSION } from '../versions.js';
-import { notInstalled, run, type StepResult } from './run.js';
+import { goStep, type StepResult } from './run.js';
 
 /** The buf module the command runs, at its pin; `make generate` runs the same. */
 export const BUF_MODULE = `github.com/bufbuild/buf/cmd/buf@${BUF_VERSION}`;
@@ -14,17 +14,11 @@ export const BUF_MODULE = `github.com/bufbuild/buf/cmd/buf@${BUF_VERSION}`;
  * pure and cannot run it, so it is a step, run before `go mod tidy` (the
  * generated code imports grpc and protobuf). Done at once, as not needed,
  * for a project without buf.gen.yaml. Skipped when Go is not installed;
- * throws when buf fails.
+ * throws StepFailed when buf fails.
  */
 export async function generateProto(dir: string): Promise<StepResult> {
   if (!(await exists(join(dir, 'buf.gen.yaml')))) return { status: 'done' };
-  try {
-    await run('go', ['run', BUF_MODULE, 'generate'], dir);
-    return { status: 'done' };
-  } catch (err) {
-    if (notInstalled(err)) return { status: 'skipped', reason: 'Go is not installed; run `make generate` once it is' };
-    throw new Error(`buf generate failed: ${(err as { stderr?: string }).stderr || (err as Error).message}`, { cause: err });
-  }
+  return goStep('buf generate', ['run', BUF_MODULE, 'generate'], dir, 'make generate');
 }
 
 async function exists(path: string): Promise<boolean> {

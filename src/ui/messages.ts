@@ -1,4 +1,5 @@
 import { Chalk, chalkStderr, type ChalkInstance } from 'chalk';
+import yoctoSpinner from 'yocto-spinner';
 
 /**
  * Every line the CLI shows a person goes through here, so tone and colour
@@ -28,7 +29,10 @@ export interface UiOptions {
   stream: NodeJS.WritableStream & { isTTY?: boolean };
   /** False when NO_COLOR is set or --no-color was given. chalk alone does not honour NO_COLOR. */
   color: boolean;
+  /** True in CI (CI set): progress is plain lines there, as without colour. */
+  ci?: boolean;
 }
+
 
 /** Decides whether to colour output: not when NO_COLOR is set to anything non-empty (no-color.org) or --no-color was given. */
 export function colorWanted(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
@@ -37,11 +41,15 @@ export function colorWanted(argv: readonly string[], env: NodeJS.ProcessEnv): bo
   return true;
 }
 
-/** Creates the UI. On a TTY a slow step shows "…" then "✔ label (1.2s)"; elsewhere plain lines. */
+/**
+ * Creates the UI. On a terminal with colour and outside CI a slow step
+ * shows a spinner (yocto-spinner) that ends as "✔ label (1.2s)"; elsewhere
+ * it is two plain lines, "label..." and "✔ label (1.2s)".
+ */
 export function createUi(opts: UiOptions): Ui {
   const c = new Chalk({ level: opts.color && opts.stream.isTTY ? chalkStderr.level || 1 : 0 });
   const line = (s: string) => opts.stream.write(`${s}\n`);
-  const tty = Boolean(opts.stream.isTTY);
+  const spin = Boolean(opts.stream.isTTY) && opts.color && !opts.ci;
   return {
     color: c,
     title: (t) => line(c.bold(t)),
@@ -51,17 +59,15 @@ export function createUi(opts: UiOptions): Ui {
     error: (t) => line(`${c.red('✖')} ${t}`),
     async step(label, work) {
       const started = Date.now();
-      if (tty) opts.stream.write(`${c.cyan('…')} ${label}`);
-      else line(`${label}...`);
-      const clear = () => tty && opts.stream.write('\r\x1b[2K');
+      const spinner = spin ? yoctoSpinner({ text: label, stream: opts.stream as NodeJS.WriteStream }).start() : undefined;
+      if (!spinner) line(`${label}...`);
+      const end = (text: string) => (spinner ? spinner.stop(text) : line(text));
       try {
         const result = await work();
-        clear();
-        line(`${c.green('✔')} ${label} ${c.dim(`(${((Date.now() - started) / 1000).toFixed(1)}s)`)}`);
+        end(`${c.green('✔')} ${label} ${c.dim(`(${((Date.now() - started) / 1000).toFixed(1)}s)`)}`);
         return result;
       } catch (err) {
-        clear();
-        line(`${c.red('✖')} ${label}`);
+        end(`${c.red('✖')} ${label} failed`);
         throw err;
       }
     },

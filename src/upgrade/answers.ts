@@ -75,7 +75,8 @@ export async function upgradeAnswers(input: {
   const { answers } = await resolveAnswers({
     directory: input.directory,
     flags: input.sets,
-    answersFile: recorded,
+    flagStyle: 'set',
+    base: recorded,
     yes: input.yes || !input.interactive,
     interactive: input.interactive && !input.yes,
     prompter: input.prompter,

@@ -5,6 +5,8 @@ import type { Answers } from '../options/model.js';
 import type { Prompter } from '../options/resolve.js';
 import { projectState, serializeState, STATE_PATH, type Generator } from '../render/render.js';
 import { generateProto } from '../steps/generate.js';
+import { brokenFiles, goBuild } from '../steps/gobuild.js';
+import { StepFailed } from '../steps/run.js';
 import type { Ui } from '../ui/messages.js';
 import { describeAnswerChanges, parseSets, upgradeAnswers } from './answers.js';
 import { abortUpgrade, applyWrites, backupDir, backupOf, finishUpgrade, REPORT_PATH, withoutJournal, writeState, type ApplyHooks, type FileWrite } from './apply.js';
@@ -39,6 +41,8 @@ export interface UpgradeContext {
   /** Allow a dirty tree (or no git at all). */
   force: boolean;
   action: 'start' | 'continue' | 'abort';
+  /** After a finished upgrade, run `go build ./...` and report what no longer compiles. */
+  build?: boolean;
   ui: Ui;
   /** Where --dry-run prints the plan and the diff. */
   stdout: NodeJS.WritableStream;
@@ -53,6 +57,8 @@ export interface UpgradeResult {
   dir: string;
   steps: Step[];
   conflicts: Conflict[];
+  /** `failed` when the finished upgrade does not compile (the command then exits 1). */
+  build?: 'ok' | 'failed' | 'skipped';
 }
 
 /**
@@ -166,8 +172,9 @@ async function run(ctx: UpgradeContext, dir: string, repo: Repo | undefined, sta
     await finishUpgrade(dir, repo, journal);
     ctx.ui.done(`upgraded to ${to}${changes ? ` (${changes})` : ''}: ${summarize(steps)}`);
     const generated = protoChanged(steps) ? await regenerate(ctx.ui, dir) : true;
+    const build = await buildCheck(ctx, dir, [], ctx.generator);
     afterwards(ctx.ui, steps, generated);
-    return { status: 'upgraded', dir, steps, conflicts };
+    return { status: 'upgraded', dir, steps, conflicts, ...(build ? { build } : {}) };
   }
   await writeState(dir, { ...withoutJournal(state), inProgress: { ...journal, phase: 'conflicts' } });
   ctx.ui.warn(`upgrade to ${to}${changes ? ` (${changes})` : ''} stopped with ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'} (${summarize(steps)}):`);
@@ -197,10 +204,12 @@ async function resume(ctx: UpgradeContext, dir: string, repo: Repo | undefined, 
   ctx.ui.done(`upgrade to ${ip.to.generator.name} ${ip.to.generator.version} completed`);
   // Which files the conflicted run changed is not recorded: regenerate whenever the project has gRPC code.
   const generated = (await hasProto(dir)) ? await regenerate(ctx.ui, dir) : true;
+  const kept = ip.conflicts.filter((c) => c.kind === 'modify/delete').map((c) => c.path);
+  const build = await buildCheck(ctx, dir, kept, ip.to.generator);
   ctx.ui.info(
     `Review with \`git diff\`${generated ? '' : ', run `make generate` (the gRPC code is out of date)'}, run \`go mod tidy\` if go.mod changed, and commit (with .create-service/state.json).`,
   );
-  return { status: 'upgraded', dir, steps: [], conflicts: [] };
+  return { status: 'upgraded', dir, steps: [], conflicts: [], ...(build ? { build } : {}) };
 }
 
 async function abort(ctx: UpgradeContext, dir: string, repo: Repo | undefined, state: State): Promise<UpgradeResult> {
@@ -334,6 +343,36 @@ async function hasProto(dir: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * With ctx.build, runs `go build ./...` in the upgraded project and reports
+ * the files that no longer compile, marking those the user kept although the
+ * new version no longer has them (modify/delete conflicts). Undefined when
+ * not asked to build.
+ */
+async function buildCheck(ctx: UpgradeContext, dir: string, kept: readonly string[], to: Generator): Promise<UpgradeResult['build']> {
+  if (!ctx.build) return undefined;
+  try {
+    const r = await ctx.ui.step('go build ./...', () => goBuild(dir));
+    if (r.status === 'skipped') {
+      ctx.ui.warn(`go build skipped: ${r.reason}`);
+      return 'skipped';
+    }
+    ctx.ui.done('the upgraded project builds (go build ./...)');
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof StepFailed)) throw err;
+    const files = brokenFiles(err.output);
+    const named = files.map((f) => (kept.includes(f) ? `${f} (you kept it; the new version no longer has it)` : f));
+    ctx.ui.error(`the upgraded project does not compile: ${shortList(named.length > 0 ? named : ['see the output below'])}`);
+    for (const l of err.tail) ctx.ui.info(`    ${l}`);
+    const keptBroken = files.filter((f) => kept.includes(f));
+    ctx.ui.info(
+      `  The upgrade to ${to.name} ${to.version} is complete; fix ${keptBroken.length > 0 ? `or delete ${keptBroken.join(', ')}` : 'these files'}, then run \`go build ./...\` (\`--no-build\` skips this check).`,
+    );
+    return 'failed';
+  }
 }
 
 /** Runs `make generate`'s command (buf generate); false when it could not, after saying why. */

@@ -1,4 +1,5 @@
 import fs from 'fs-extra';
+import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -29,18 +30,29 @@ export type TargetState = { kind: 'missing' } | { kind: 'empty' } | { kind: 'har
 
 /** Looks at the target without changing it. Throws UsageError if it is a file. */
 export async function inspectTarget(dir: string): Promise<TargetState> {
-  let entries: string[];
+  return readdir(dir).then(classify, (err: unknown) => unreadable(dir, err));
+}
+
+/** inspectTarget for a prompt's validator, which cannot wait. */
+export function inspectTargetSync(dir: string): TargetState {
   try {
-    entries = await readdir(dir);
+    return classify(readdirSync(dir));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'missing' };
-    if (code === 'ENOTDIR') throw new UsageError(`${dir} exists and is not a directory`);
-    throw err;
+    return unreadable(dir, err);
   }
+}
+
+function classify(entries: string[]): TargetState {
   if (entries.length === 0) return { kind: 'empty' };
   if (entries.every((e) => HARMLESS.some((re) => re.test(e)))) return { kind: 'harmless', entries };
   return { kind: 'occupied', entries: entries.sort() };
+}
+
+function unreadable(dir: string, err: unknown): TargetState {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return { kind: 'missing' };
+  if (code === 'ENOTDIR') throw new UsageError(`${dir} exists and is not a directory`);
+  throw err;
 }
 
 /**

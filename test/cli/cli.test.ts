@@ -109,7 +109,17 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
     { name: 'invalid --resource', args: ['svc', '--resource', 'Line Item', '--yes'], stderr: ['invalid resource "Line Item"', 'e.g. item or line-item'] },
     { name: 'reserved --resource', args: ['svc', '--resource', 'type', '--yes'], stderr: ['invalid resource "type"', 'Go keyword'] },
     { name: 'unknown preset', args: ['svc', '--preset', 'huge'], stderr: ['unknown preset "huge"', 'valid: minimal, standard, full'] },
-    { name: 'unreadable answers file', args: ['svc', '--answers', 'missing.json'], stderr: ['cannot read answers file missing.json', 'ENOENT'] },
+    {
+      name: 'missing answers file',
+      args: ['svc', '--answers', 'missing.json'],
+      stderr: ['✖ answers file missing.json does not exist (looked for /', 'missing.json); `create-service options --schema` prints the keys it may hold'],
+    },
+    {
+      name: 'a string where the answers file needs an array',
+      args: ['svc', '--answers', 'a.json', '--yes'],
+      setup: (d) => writeFile(join(d, 'a.json'), '{"deploy": "docker"}\n'),
+      stderr: ['answers file a.json: invalid value for "deploy": "docker" (expected an array of docker, compose, k8s, helm, e.g. ["docker"])'],
+    },
     {
       name: 'answers file that is not JSON',
       args: ['svc', '--answers', 'bad.json'],
@@ -143,15 +153,36 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
       setup: (d) => writeFile(join(d, 'svc'), 'a file\n'),
       stderr: ['svc exists and is not a directory'],
     },
-    { name: 'unknown flag', args: ['svc', '--bogus'], stderr: ["unknown option '--bogus'"] },
-    { name: 'misspelt flag', args: ['svc', '--routr', 'chi'], stderr: ["unknown option '--routr'", 'Did you mean --router?'] },
-    { name: 'flag without its value', args: ['svc', '--router'], stderr: ["option '--router <router>' argument missing"] },
+    { name: 'unknown flag', args: ['svc', '--bogus'], stderr: ["✖ unknown option '--bogus'; see `create-service --help`"] },
+    { name: 'misspelt flag', args: ['svc', '--routr', 'chi'], stderr: ["✖ unknown option '--routr' (did you mean --router?); see `create-service --help`"] },
+    { name: 'misspelt flag of a subcommand', args: ['upgrade', '--dryrun'], stderr: ["✖ unknown option '--dryrun' (did you mean --dry-run?); see `create-service upgrade --help`"] },
+    { name: 'flag without its value', args: ['svc', '--router'], stderr: ["✖ option '--router <router>' argument missing; see `create-service --help`"] },
+    {
+      name: 'a mistyped subcommand',
+      args: ['upgrdae'],
+      stderr: ['✖ unknown command "upgrdae" (did you mean `upgrade`?); to create a service in a directory of that name, pass --force or write ./upgrdae; see `create-service --help`'],
+    },
+    { name: 'a mistyped subcommand with flags', args: ['chekc', '--yes'], stderr: ['✖ unknown command "chekc" (did you mean `check`?)'] },
+    { name: 'a mistyped help', args: ['hlep', '--yes'], stderr: ['✖ unknown command "hlep" (did you mean `--help`?)'] },
     {
       name: 'missing options, not interactive, no --yes',
       args: ['svc'],
       stderr: ['missing options: --router, --db, --cache, --logger, --[no-]metrics, --[no-]tracing', '--preset', '--answers', '--yes'],
     },
     { name: 'no directory and no --name', args: ['--yes'], stderr: ['missing directory'] },
+    {
+      name: 'a mesh without Kubernetes',
+      args: ['svc', '--deploy', 'docker', '--mesh', 'istio', '--ingress', 'gateway', '--yes'],
+      stderr: ['--mesh istio needs --deploy k8s or helm (the mesh annotates the Kubernetes objects)'],
+    },
+    { name: 'an ingress without Kubernetes', args: ['svc', '--deploy', 'docker', '--ingress', 'gateway', '--yes'], stderr: ['--ingress gateway needs --deploy k8s or helm'] },
+    { name: 'compose without docker', args: ['svc', '--deploy', 'compose,k8s', '--yes'], stderr: ['--deploy compose needs --deploy docker too'] },
+    {
+      name: 'an answers-file value that cannot apply',
+      args: ['svc', '--answers', 'a.json', '--yes'],
+      setup: (d) => writeFile(join(d, 'a.json'), '{"deploy": ["docker"], "mesh": "linkerd"}\n'),
+      stderr: ['answers file a.json: "mesh": "linkerd" needs "deploy" to include "k8s" or "helm"'],
+    },
     {
       name: 'a directory whose name cannot be a service name',
       args: ['123', '--yes'],
@@ -173,6 +204,38 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
   });
 });
 
+describe('a failed go mod tidy (module proxy unreachable)', () => {
+  it('prints the end of its output and how to finish, keeps the project, still runs git init, exits 1', async () => {
+    const dir = await freshDir();
+    const cache = await mkdtemp(join(tmpdir(), 'cs-gomodcache-'));
+    try {
+      const r = await cli(dir, ['orders', '--preset', 'minimal'], {
+        GOPROXY: 'off',
+        GOMODCACHE: cache,
+        GOFLAGS: '-modcacherw',
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@example.com',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@example.com',
+      });
+      expect(r.exitCode, r.stderr).toBe(1);
+      const lines = r.stderr.split('\n');
+      expect(lines).toContain('✖ go mod tidy failed');
+      expect(lines).toContain('  the project is complete; the last lines of the output:');
+      expect(r.stderr).toMatch(/GOPROXY=off/);
+      // The end of the tool's output, not all of it.
+      expect(lines.filter((l) => l.startsWith('    ')).length).toBeLessThanOrEqual(6);
+      expect(lines).toContain('  finish with: cd orders && go mod tidy');
+      expect(r.stderr).toMatch(/✔ git init/);
+      expect(existsSync(join(dir, 'orders', '.git'))).toBe(true);
+      expect(existsSync(join(dir, 'orders', '.create-service', 'state.json'))).toBe(true);
+      expect(existsSync(join(dir, 'orders', 'go.mod'))).toBe(true);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
 describe('--dry-run', () => {
   it('prints path<TAB>bytes for every file and writes nothing', async () => {
     const dir = await freshDir();
@@ -184,6 +247,8 @@ describe('--dry-run', () => {
     expect(listed).toHaveProperty(['.create-service/state.json']);
     expect(listed).toHaveProperty(['go.mod']);
     expect(r.stderr).toMatch(/nothing was written/);
+    // The resolved answers, one row each, on stderr.
+    for (const row of [/^\s+name\s+svc$/m, /^\s+resource\s+line-item$/m, /^\s+db\s+memory$/m, /^\s+deploy\s+docker$/m, /^\s+files\s+\d+ in svc$/m]) expect(r.stderr).toMatch(row);
     expect(await tree(dir)).toEqual({});
 
     // The same run for real writes exactly those files with exactly those sizes.
@@ -236,7 +301,8 @@ describe('options', () => {
     const options = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
     expect(options).toEqual(describeOptions());
     for (const o of options) {
-      expect(Object.keys(o).sort()).toEqual(
+      // The dependency rules (needs, choiceNeeds, defaultWhen) appear only on the options that have them.
+      expect(Object.keys(o).filter((k) => !['needs', 'choiceNeeds', 'defaultWhen'].includes(k)).sort()).toEqual(
         o.type === 'choice' || o.type === 'list'
           ? ['choices', 'default', 'description', 'flag', 'key', 'type']
           : ['default', 'description', 'flag', 'key', 'type'],
@@ -282,11 +348,88 @@ describe('flags that print and exit', () => {
     expect(r.stdout).toBe(VERSION);
   });
 
+  it('`help` prints the usage too, and is not taken as a directory', async () => {
+    const dir = await freshDir();
+    const r = await cli(dir, ['help', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: create-service /);
+    expect(await tree(dir)).toEqual({});
+  });
+
+  it('a directory near a subcommand name is created with --force, or written as a path', async () => {
+    const dir = await freshDir();
+    for (const args of [['upgrdae', '--force'], ['./chekc']]) {
+      const r = await cli(dir, [...args, '--preset', 'minimal', '--dry-run']);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+  });
+
   it('--help prints usage on stdout', async () => {
     const r = await cli(work, ['--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^Usage: create-service /);
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('the wizard, at a terminal', () => {
+  const DOWN = '\x1b[B';
+
+  it('a preset asks only the name and the module, then shows every answer and the file count and asks to confirm', async () => {
+    const dir = await freshDir();
+    const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: '\r' }, // recommended (standard)
+      { expect: 'Service name', send: 'orders\r' },
+      { expect: 'Go module path', send: '\r' },
+      { expect: 'Create orders in svc\\?', send: '\r' },
+    ]);
+    expect(r.failedStep, r.output).toBeNull();
+    expect(r.code, r.output).toBe(0);
+    for (const q of ['Example resource', 'HTTP router', 'Database', 'Deploy artifacts']) expect(r.output).not.toContain(q);
+    for (const row of [/^\s+name\s+orders$/m, /^\s+router\s+stdlib$/m, /^\s+deploy\s+docker, compose, k8s$/m, /^\s+mesh\s+none$/m, /^\s+files\s+\d+ in svc$/m]) {
+      expect(r.output).toMatch(row);
+    }
+    const state = JSON.parse(await readFile(join(dir, 'svc', '.create-service', 'state.json'), 'utf8')) as { answers: Record<string, unknown> };
+    expect(state.answers).toMatchObject({ name: 'orders', module: 'example.com/orders', resource: 'item', db: 'postgres', cache: 'redis' });
+  });
+
+  it('checks the directory when it is typed, re-asks on a non-empty one, and writes nothing when the summary is declined', async () => {
+    const dir = await freshDir();
+    await mkdir(join(dir, 'taken'));
+    await writeFile(join(dir, 'taken', 'main.go'), 'package main\n');
+    const before = await tree(dir);
+    const r = await pty(dir, ['--no-install', '--no-git'], [
+      { expect: 'Start from', send: `${DOWN}\r` }, // minimal
+      { expect: 'Directory for the new service', send: 'taken\r' },
+      { expect: 'directory taken is not empty \\(main\\.go\\)', send: '\x7f'.repeat(5) + 'fresh\r' },
+      { expect: 'Service name', send: '\r' },
+      { expect: 'Go module path', send: '\r' },
+      { expect: 'Create fresh in fresh\\?', send: 'n\r' },
+    ]);
+    expect(r.failedStep, r.output).toBeNull();
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toContain('nothing was written');
+    expect(await tree(dir)).toEqual(before);
+  });
+
+  it('customising asks every question that can apply, and skips the ones that cannot', async () => {
+    const dir = await freshDir();
+    const enter = (expect: string) => ({ expect, send: '\r' });
+    const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: `${DOWN}${DOWN}${DOWN}\r` },
+      ...['Service name', 'Go module path', 'Example resource', 'HTTP router', 'Database', 'Cache', 'Log backend'].map(enter),
+      ...['Prometheus metrics', 'OpenTelemetry tracing', 'API authentication', 'Message broker', 'API transport'].map(enter),
+      // Untick compose and k8s: Docker only, so the mesh and ingress questions cannot apply.
+      { expect: 'Deploy artifacts', send: `${DOWN} ${DOWN} \r` },
+      enter('CI workflow'),
+      enter('Create svc in svc\\?'),
+    ]);
+    expect(r.failedStep, r.output).toBeNull();
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).not.toContain('Service mesh');
+    expect(r.output).not.toMatch(/\? Ingress/);
+    const state = JSON.parse(await readFile(join(dir, 'svc', '.create-service', 'state.json'), 'utf8')) as { answers: Record<string, unknown> };
+    expect(state.answers).toMatchObject({ deploy: ['docker'], mesh: 'none', ingress: 'none' });
   });
 });
 
@@ -316,6 +459,26 @@ describe('at a terminal', () => {
     expect(good.raw).not.toMatch(ANSI);
   });
 
+  const FRAME = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+
+  it('shows a spinner for a slow step (git init) on a terminal', async () => {
+    const r = await pty(await freshDir(), ['svc', '--preset', 'minimal', '--yes', '--no-install'], []);
+    expect(r.code, r.output).toBe(0);
+    expect(r.raw).toMatch(FRAME);
+    expect(r.output).toMatch(/✔ git init \(\d+\.\ds\)/);
+  });
+
+  it.each([
+    ['NO_COLOR=1', { NO_COLOR: '1' }],
+    ['CI=true', { CI: 'true' }],
+  ])('with %s, a slow step is plain lines: no spinner, no escape codes', async (_what, env) => {
+    const r = await pty(await freshDir(), ['svc', '--preset', 'minimal', '--yes', '--no-install'], [], env);
+    expect(r.code, r.output).toBe(0);
+    expect(r.raw).not.toMatch(FRAME);
+    expect(r.output).toMatch(/^git init\.\.\.\r?$/m);
+    expect(r.output).toMatch(/^✔ git init \(\d+\.\ds\)\r?$/m);
+  });
+
   it('never prompts when CI is set, even on a terminal', async () => {
     const dir = await freshDir();
     const r = await pty(dir, ['svc'], [], { CI: 'true' });
@@ -333,6 +496,7 @@ describe('at a terminal', () => {
   it('Ctrl-C at a prompt exits 130 with one line and writes nothing', async () => {
     const dir = await freshDir();
     const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: '\r' },
       { expect: 'Service name', send: '\r' },
       { expect: 'Go module path', send: '\x03' },
     ]);
@@ -346,6 +510,7 @@ describe('at a terminal', () => {
   it('Ctrl-C at a select prompt also exits 130 and writes nothing', async () => {
     const dir = await freshDir();
     const r = await pty(dir, ['svc', '--name', 'svc', '--module', 'example.com/svc', '--resource', 'item', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: '\x1b[B\x1b[B\x1b[B\r' }, // customise each option
       { expect: 'HTTP router', send: '\x1b[B' },
       { expect: 'chi', send: '\x03' },
     ]);
@@ -358,12 +523,14 @@ describe('at a terminal', () => {
     const dir = await freshDir();
     const DOWN = '\x1b[B';
     const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: `${DOWN}${DOWN}${DOWN}\r` },
       { expect: 'Service name', send: 'orders-api\r' },
       { expect: 'Go module path \\(example\\.com/orders-api\\)', send: '\r' },
       { expect: 'Example resource', send: 'line-item\r' },
       { expect: 'HTTP router', send: `${DOWN}${DOWN}\r` },
       { expect: 'Database', send: `${DOWN}\r` },
-      { expect: 'Cache', send: `${DOWN}${DOWN}\r` },
+      // With in-memory storage the cache default is none.
+      { expect: 'Cache \\(none\\)|Cache[\\s\\S]*❯ none', send: '\r' },
       { expect: 'Log backend', send: '\r' },
       { expect: 'Prometheus metrics\\?', send: 'n\r' },
       { expect: 'OpenTelemetry tracing\\?', send: '\r' },
@@ -375,6 +542,7 @@ describe('at a terminal', () => {
       { expect: 'CI workflow', send: `${DOWN}\r` },
       { expect: 'Service mesh', send: '\r' },
       { expect: 'Ingress', send: `${DOWN}${DOWN}\r` },
+      { expect: 'Create orders-api in svc\\?', send: '\r' },
     ]);
     expect(r.failedStep, r.output).toBeNull();
     expect(r.code, r.output).toBe(0);

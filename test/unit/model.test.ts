@@ -7,8 +7,10 @@ import { buildProgram } from '../../src/cli.js';
 import {
   answersSchema,
   BASE,
+  brokenChoiceNeeds,
   contributions,
   describeOptions,
+  holds,
   OPTIONS,
   type Answers,
   type OptionDecl,
@@ -34,7 +36,12 @@ function allAnswerSets(): Answers[] {
         : o.type === 'list'
           ? [[], ...o.choices.map((c) => [c.value]), o.choices.map((c) => c.value)]
           : [true, false];
-    sets = sets.flatMap((s) => values.map((v) => ({ ...s, [o.key]: v })));
+    // Only the sets the option dependencies allow: a value that cannot apply is never rendered.
+    sets = sets.flatMap((s) =>
+      values
+        .filter((v) => (o.needs === undefined || holds(o.needs, s) || v === o.needs.otherwise) && brokenChoiceNeeds(o, v, s).length === 0)
+        .map((v) => ({ ...s, [o.key]: v })),
+    );
   }
   return sets as unknown as Answers[];
 }
@@ -102,6 +109,7 @@ describe('the option model reaches every surface', () => {
       type: 'list',
       choices: ['docker', 'compose', 'k8s', 'helm'],
       default: ['docker', 'compose', 'k8s'],
+      choiceNeeds: { compose: { key: 'deploy', anyOf: ['docker'], because: expect.any(String) as string } },
       description: expect.stringContaining('Dockerfile') as string,
     });
   });
@@ -114,6 +122,15 @@ describe('the option model reaches every surface', () => {
       uniqueItems: true,
       default: ['docker', 'compose', 'k8s'],
     });
+  });
+
+  it('the name and the resource carry the pattern their validators apply', () => {
+    const props = (answersSchema() as { properties: Record<string, { pattern?: string; maxLength?: number; minLength?: number }> }).properties;
+    expect(props.name).toMatchObject({ pattern: '^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$', maxLength: 63 });
+    expect(props.resource).toMatchObject({ pattern: '^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$', minLength: 2 });
+    for (const [name, ok] of [['orders', true], ['orders-api', true], ['a1-b2', true], ['Orders', false], ['orders-', false], ['or--ders', false], ['1orders', false]] as const) {
+      expect(new RegExp(props.name!.pattern!, 'u').test(name), name).toBe(ok);
+    }
   });
 
   it('answersSchema has a property per option and nothing else but $schema', () => {
@@ -144,9 +161,16 @@ describe('the option model reaches every surface', () => {
         expect(help.replace(/\s+/g, ' ')).toContain(o.choices.map((c) => c.value).join(' | '));
       }
       if (o.type === 'list') {
-        expect(help.replace(/\s+/g, ' ')).toContain(`comma list of ${o.choices.map((c) => c.value).join(', ')}, or none (default: ${o.default.join(',')})`);
+        expect(help.replace(/\s+/g, ' ')).toContain(`comma list of ${o.choices.map((c) => c.value).join(', ')}, or none (default: ${o.default.join(',')}`);
       }
     }
+  });
+
+  it('--help states the option dependencies', async () => {
+    const help = (await helpText()).replace(/\s+/g, ' ');
+    expect(help).toContain('(default: none; needs --deploy k8s or helm)');
+    expect(help).toContain('(default: redis; none with --db memory)');
+    expect(help).toContain('(default: docker,compose,k8s; compose needs docker)');
   });
 
   it('every option has a prompt and a description', () => {

@@ -164,6 +164,7 @@ describe('resolveAnswers: prompting', () => {
       module: 'example.com/billing',
       router: 'chi',
       db: 'memory',
+      cache: 'none', // the cache default follows --db memory
       metrics: false,
       tracing: false,
     });
@@ -186,7 +187,7 @@ describe('resolveAnswers: prompting', () => {
           queue: 'none',
           auth: 'jwt',
           transport: 'both',
-          deploy: 'none',
+          deploy: 'k8s',
           ci: 'none',
           mesh: 'linkerd',
           ingress: 'ingress',
@@ -340,7 +341,7 @@ describe('checkAnswersFile', () => {
   it.each([[1], [null], [[1, 2]], [{ nested: true }]])('rejects a value of the wrong type: %j', (value) => {
     const call = () => checkAnswersFile({ router: value }, 'a.json');
     expect(call).toThrow(UsageError);
-    expect(call).toThrow(/"router" must be a string, a boolean or a list of strings/);
+    expect(call).toThrow(`answers file a.json: invalid value for "router": ${JSON.stringify(value)} (valid: stdlib, chi, gin, gorilla)`);
   });
 
   it('rejects a list for a single-choice option, naming the file and its key rather than a flag', () => {
@@ -357,6 +358,17 @@ describe('checkAnswersFile', () => {
     const call = () => checkAnswersFile(data, 'a.json');
     expect(call).toThrow(UsageError);
     expect(call).toThrow(/a\.json: expected a JSON object with keys name, module/);
+  });
+
+  it('names every key that is wrong, in one line', () => {
+    expect(() => checkAnswersFile({ cache: 'memcached', metrics: 'yes', colour: 'red' }, 'a.json')).toThrow(
+      'answers file a.json: unknown key "colour" (valid: name, module, resource, router, db, cache, logger, metrics, tracing, auth, queue, transport, deploy, ci, mesh, ingress); invalid value for "cache": "memcached" (valid: redis, memory, none); invalid value for "metrics": "yes" (expected true or false)',
+    );
+  });
+
+  it('checks the name against the pattern of its JSON Schema, with the validator\'s words', () => {
+    expect(() => checkAnswersFile({ name: 'Bad_Name' }, 'a.json')).toThrow(/^answers file a\.json: "name": invalid service name "Bad_Name"/);
+    expect(() => checkAnswersFile({ module: 'a b' }, 'a.json')).toThrow(/^answers file a\.json: "module": invalid module path "a b"/);
   });
 });
 
@@ -377,32 +389,44 @@ describe('list options (--deploy)', () => {
 
   it.each([
     [['helm', 'docker'], ['docker', 'helm']],
-    [['compose', 'compose'], ['compose']],
     [[], []],
   ])('takes the JSON array %j of an answers file as %j', async (list, expected) => {
     const file = checkAnswersFile({ deploy: list }, 'a.json');
     expect(await resolveDeploy({ answersFile: file })).toEqual(expected);
   });
 
-  it('also takes a comma string in an answers file', async () => {
-    expect(await resolveDeploy({ answersFile: checkAnswersFile({ deploy: 'k8s,compose' }, 'a.json') })).toEqual(['compose', 'k8s']);
+  it('refuses a string where the answers file needs an array (the JSON Schema says array)', () => {
+    expect(() => checkAnswersFile({ deploy: 'docker' }, 'a.json')).toThrow(
+      'answers file a.json: invalid value for "deploy": "docker" (expected an array of docker, compose, k8s, helm, e.g. ["docker"])',
+    );
+  });
+
+  it('refuses a value listed twice in the answers file (uniqueItems)', () => {
+    expect(() => checkAnswersFile({ deploy: ['docker', 'docker'] }, 'a.json')).toThrow('answers file a.json: "deploy" lists "docker" more than once');
   });
 
   it.each<[string, Partial<ResolveInput>, string]>([
     ['a flag', { flags: { deploy: 'docker,kubernetes' } }, '"kubernetes"'],
     ['a flag', { flags: { deploy: 'none,docker' } }, '"none"'], // none stands alone
     ['a flag', { flags: { deploy: 'docker,,k8s' } }, '""'],
-    ['the answers file', { answersFile: { deploy: ['docker', 'swarm'] } }, '"swarm"'],
-    ['the answers file', { answersFile: { deploy: true } }, 'true'],
   ])('rejects an unknown value in %s, naming it and every valid value', async (_where, over, bad) => {
     const err = await usageError(resolveAnswers(input({ ...over, yes: true })));
     expect(err.message).toContain('invalid value for --deploy');
     expect(err.message).toContain(bad);
-    expect(err.message).toContain('(valid: a comma-separated list of docker, compose, k8s, helm; or none)');
+    expect(err.message).toContain('a comma-separated list of docker, compose, k8s, helm');
   });
 
-  it('rejects a list of non-strings in the answers file', () => {
-    expect(() => checkAnswersFile({ deploy: ['docker', 1] }, 'a.json')).toThrow(/"deploy" must be a string, a boolean or a list of strings/);
+  it('says that "none" stands alone instead of calling it invalid', async () => {
+    const err = await usageError(resolveAnswers(input({ flags: { deploy: 'none,docker' }, yes: true })));
+    expect(err.message).toBe('invalid value for --deploy: "none" cannot be combined with other values (give none alone, or a comma-separated list of docker, compose, k8s, helm)');
+  });
+
+  it.each([
+    [{ deploy: ['docker', 'swarm'] }, 'answers file a.json: invalid value for "deploy": "swarm" (valid: docker, compose, k8s, helm)'],
+    [{ deploy: true }, 'answers file a.json: invalid value for "deploy": true (expected an array of docker, compose, k8s, helm, e.g. ["docker"])'],
+    [{ deploy: ['docker', 1] }, 'answers file a.json: invalid value for "deploy": 1 (valid: docker, compose, k8s, helm)'],
+  ])('names the key of a bad list in the answers file: %j', (data, message) => {
+    expect(() => checkAnswersFile(data, 'a.json')).toThrow(message);
   });
 
   it('takes a flag over the preset, and the preset over the default', async () => {
