@@ -92,6 +92,9 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     flags: answerFlags(answers),
     resource: resourceNames(answers.resource),
     limits: RESOURCE_LIMITS,
+    // The service has dependencies for /health/ready to check (a database, Redis, a broker);
+    // without them the health package is lifecycle only (started, shutting down).
+    healthChecks: answers.db === 'postgres' || answers.cache === 'redis' || answers.queue !== 'none',
     nameUpperSnake: answers.name.toUpperCase().replace(/-/g, '_'),
     goVersion: GO_VERSION,
     goMinor: GO_VERSION.split('.').slice(0, 2).join('.'),
