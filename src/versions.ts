@@ -45,6 +45,7 @@ export const GO_MODULES = {
   'github.com/go-json-experiment/json': 'v1.27.2',
   'golang.org/x/sync': 'v0.24.0',
   'github.com/sony/gobreaker/v2': 'v2.4.0',
+  'github.com/cenkalti/backoff/v5': 'v5.0.3',
   'github.com/golang-jwt/jwt/v5': 'v5.3.1',
   'github.com/MicahParks/keyfunc/v3': 'v3.9.0',
   'go.yaml.in/yaml/v3': 'v3.0.6',

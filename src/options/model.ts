@@ -136,7 +136,6 @@ export const BASE: Required<Contribution> = {
     'golang.org/x/time',
     'github.com/go-json-experiment/json',
     'golang.org/x/sync',
-    'github.com/sony/gobreaker/v2',
     'go.yaml.in/yaml/v3',
   ],
 };
@@ -320,7 +319,16 @@ export const OPTIONS = [
       {
         value: 'jwt',
         description: 'JWT bearer tokens (golang-jwt/jwt v5): HS256 secret or RS256/ES256 keys from a JWKS URL',
-        brings: { templates: ['auth/jwt'], go: ['github.com/golang-jwt/jwt/v5', 'github.com/MicahParks/keyfunc/v3'] },
+        brings: {
+          templates: ['auth/jwt'],
+          go: [
+            'github.com/golang-jwt/jwt/v5',
+            'github.com/MicahParks/keyfunc/v3',
+            // internal/platform/httpclient, which fetches the JWK Set
+            'github.com/sony/gobreaker/v2',
+            'github.com/cenkalti/backoff/v5',
+          ],
+        },
       },
     ],
   }),

@@ -316,6 +316,23 @@ describe('contributions', () => {
     expect(contributions({ ...minimal, queue: 'none' }).templates.filter((t) => t.startsWith('queue/'))).toEqual([]);
   });
 
+  it('brings the resilient HTTP client and its modules only with JWT auth, whose JWK Set fetch is its caller', () => {
+    const clientModules = ['github.com/sony/gobreaker/v2', 'github.com/cenkalti/backoff/v5'];
+    const without = contributions({ ...minimal, router: 'stdlib', db: 'postgres', cache: 'redis', metrics: true, tracing: true });
+    expect(without.go.filter((m) => clientModules.includes(m))).toEqual([]);
+    const jwt = contributions({ ...minimal, auth: 'jwt' });
+    expect(jwt.templates).toContain('auth/jwt');
+    expect(jwt.go).toEqual(expect.arrayContaining(clientModules));
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.split(sep).join('/').includes('internal/platform/httpclient/'));
+    expect(files(join(TEMPLATES_DIR, 'base'))).toEqual([]);
+    expect(files(join(TEMPLATES_DIR, 'auth/jwt')).map((f) => f.split(sep).join('/')).sort()).toEqual([
+      'internal/platform/httpclient/httpclient.go.hbs',
+      'internal/platform/httpclient/httpclient_test.go.hbs',
+      'internal/platform/httpclient/tracing_test.go.hbs',
+    ]);
+  });
+
   it('has no duplicates and is sorted, for every answer set', () => {
     // Hundreds of thousands of sets: collect the bad ones, then assert once (an expect per set is too slow).
     const bad: string[] = [];
