@@ -71,7 +71,6 @@ export const GO_MODULES = {
   'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp': 'v0.72.0',
   'github.com/nats-io/nats.go': 'v1.55.0',
   'github.com/rabbitmq/amqp091-go': 'v1.16.0',
-  'github.com/cenkalti/backoff/v5': 'v5.0.3',
   'github.com/twmb/franz-go': 'v1.22.2',
   'github.com/twmb/franz-go/pkg/kadm': 'v1.19.0',
   // kfake (franz-go's in-process Kafka cluster, for tests) is never tagged:
