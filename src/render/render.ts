@@ -95,6 +95,10 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     // The service has dependencies for /health/ready to check (a database, Redis, a broker);
     // without them the health package is lifecycle only (started, shutting down).
     healthChecks: answers.db === 'postgres' || answers.cache === 'redis' || answers.queue !== 'none',
+    // Which kinds of check it registers: required (PostgreSQL, the broker without an outbox, any
+    // broker in the worker) and optional (Redis, the broker behind the outbox).
+    healthRequired: answers.db === 'postgres' || answers.queue !== 'none',
+    healthOptional: answers.cache === 'redis' || (answers.queue !== 'none' && answers.db === 'postgres'),
     nameUpperSnake: answers.name.toUpperCase().replace(/-/g, '_'),
     goVersion: GO_VERSION,
     goMinor: GO_VERSION.split('.').slice(0, 2).join('.'),
