@@ -82,5 +82,8 @@ describe('next steps', () => {
       }
       await shell;
     }
+    // A second make dev keeps the user's .env.
+    const again = await execa('make', ['-n', 'dev'], { cwd: join(work, name) });
+    expect(again.stdout).not.toContain('.env.example');
   }, 12 * MINUTES);
 });
