@@ -3,6 +3,7 @@ import { relative, resolve as resolvePath } from 'node:path';
 import { CancelledError, UsageError } from '../errors.js';
 import { contributions, type RawAnswers } from '../options/model.js';
 import { checkAnswersFile, resolveAnswers, type Prompter } from '../options/resolve.js';
+import { quickStart } from '../render/quickstart.js';
 import { renderProject, type Generator } from '../render/render.js';
 import { loadTemplates } from '../render/templates.js';
 import { gitInit } from '../steps/git.js';
@@ -111,7 +112,7 @@ export async function create(ctx: CreateContext): Promise<void> {
       ctx.ui.warn(`could not record the pristine render for \`create-service upgrade\` (${err.message}); upgrades may report files you change as conflicts`),
     );
   }
-  nextSteps(ctx.ui, shown, answers.db === 'postgres', ctx.install && failed.length === 0, proto);
+  nextSteps(ctx.ui, shown, quickStart(answers), ctx.install && failed.length === 0, proto);
   if (failed.length > 0) throw new ExitCode(1);
 }
 
@@ -172,15 +173,13 @@ function report(ui: Ui, label: string, r: StepResult): void {
   if (r.status === 'skipped') ui.warn(`${label} skipped: ${r.reason}`);
 }
 
-function nextSteps(ui: Ui, dir: string, postgres: boolean, installed: boolean, proto: boolean): void {
-  const c = ui.color;
+/** Prints the README's Quick start commands, after `cd` and whatever the install left to do. */
+function nextSteps(ui: Ui, dir: string, steps: string[], installed: boolean, proto: boolean): void {
   ui.info('');
-  ui.info(c.bold('Next steps:'));
+  ui.info(ui.color.bold('Next steps:'));
   if (dir !== '.') ui.info(`  cd ${dir}`);
   if (!installed && proto) ui.info('  make generate   # the gRPC code from api/proto (buf, run by go run)');
   if (!installed) ui.info('  go mod tidy');
-  if (postgres) ui.info('  export DATABASE_URL=postgres://...   # see .env.example');
-  ui.info(`  make run      # start the service (HTTP :8080, ${proto ? 'gRPC :9000, ' : ''}admin :9090)`);
-  ui.info('  make test     # run the tests');
-  ui.info('  make help     # every target');
+  for (const step of steps) ui.info(`  ${step}`);
+  ui.info('README.md has the same steps under Quick start, and what to try next.');
 }

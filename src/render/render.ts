@@ -3,6 +3,7 @@ import { BUF_VERSION, GO_MODULES, GO_VERSION, GOLANGCI_LINT_VERSION, GRPCURL_VER
 import { answerFlags, contributions, type Answers } from '../options/model.js';
 import { resourceNames } from '../options/naming.js';
 import { compile, createEngine } from './engine.js';
+import { quickStart } from './quickstart.js';
 import type { TemplateSet } from './templates.js';
 
 /** One file of the generated project, in memory. */
@@ -92,6 +93,7 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     flags: answerFlags(answers),
     resource: resourceNames(answers.resource),
     limits: RESOURCE_LIMITS,
+    quickStart: quickStart(answers),
     // The service has dependencies for /health/ready to check (a database, Redis, a broker);
     // without them the health package is lifecycle only (started, shutting down).
     healthChecks: answers.db === 'postgres' || answers.cache === 'redis' || answers.queue !== 'none',
