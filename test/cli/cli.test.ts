@@ -278,7 +278,7 @@ describe('--dry-run', () => {
     const r = await cli(dir, ['svc', '--preset', 'minimal', '--transport', 'grpc', '--no-install', '--no-git']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^\s+make generate\b/m);
-    expect(r.stderr).toMatch(/gRPC :9000/);
+    expect(r.stderr).toMatch(/:9000 \(gRPC API\)/);
     const written = Object.keys(await tree(join(dir, 'svc')));
     expect(written).toContain('api/proto/svc/v1/item.proto');
     expect(written.filter((p) => p.startsWith('internal/gen/'))).toEqual([]);
