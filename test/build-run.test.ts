@@ -312,9 +312,12 @@ for (const variant of variants()) {
           }
           await locker.release();
           locker = undefined;
-          // The cut statement changed nothing; once the lock is gone the write goes through.
+          // A timeout leaves the outcome unknown: the UPDATE still queued behind the lock may
+          // complete before Postgres processes the cancel request (the README says so: retry the
+          // idempotent PUT). The row is whole either way, and the next write goes through.
           if (answers.transport !== 'grpc') {
-            expect((await send(base, 'GET', `${plural}/${id}`, undefined, bearer)).json).toMatchObject({ name: 'locked' });
+            const after = (await send(base, 'GET', `${plural}/${id}`, undefined, bearer)).json as { name: string };
+            expect(['locked', 'while locked']).toContain(after.name);
             const put = await send(base, 'PUT', `${plural}/${id}`, JSON.stringify({ name: 'after the lock' }), bearer);
             expect(put.status, put.text).toBe(200);
           }
