@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BUF_VERSION, GO_MODULES, GO_VERSION, GOLANGCI_LINT_VERSION, GRPCURL_VERSION, PROTOC_GEN_GO_GRPC_VERSION, PROTOC_GEN_GO_VERSION } from '../versions.js';
 import { answerFlags, contributions, type Answers } from '../options/model.js';
-import { resourceNames } from '../options/naming.js';
+import { defaultResources, resourceContexts, type ResourceContext, type ResourceSpec } from '../options/resources.js';
 import { compile, createEngine } from './engine.js';
 import { quickStart } from './quickstart.js';
 import type { TemplateSet } from './templates.js';
@@ -85,13 +85,25 @@ export interface ProjectState {
  */
 export const RESOURCE_LIMITS = { nameLength: 200, descriptionLength: 2000 } as const;
 
-/** The template context: what `{{...}}` expressions can name (see templates/README.md). */
+/** The declared resources of answers, or the default one named by `resource`. */
+export function resourceSpecs(answers: Answers): ResourceSpec[] {
+  const declared = (answers as Answers & { resources?: ResourceSpec[] }).resources;
+  return declared && declared.length > 0 ? declared : defaultResources(answers.resource);
+}
+
+/**
+ * The template context: what `{{...}}` expressions can name (see templates/README.md).
+ * `resources` lists every resource; `resource` is the first (a template whose
+ * path holds `__resource__` is rendered once per resource with `resource` set to each).
+ */
 export function templateContext(answers: Answers, generator: Generator): Record<string, unknown> {
   const { go } = contributions(answers);
+  const resources = resourceContexts(resourceSpecs(answers));
   return {
     ...answers,
     flags: answerFlags(answers),
-    resource: resourceNames(answers.resource),
+    resources,
+    resource: resources[0],
     limits: RESOURCE_LIMITS,
     quickStart: quickStart(answers),
     // The service has dependencies for /health/ready to check (a database, Redis, a broker);
@@ -138,7 +150,7 @@ export function protoNames(name: string): { snake: string; package: string; goPa
 export function renderProject(templates: TemplateSet, answers: Answers, generator: Generator): RenderedFile[] {
   const hb = createEngine();
   const context = templateContext(answers, generator);
-  const names = resourceNames(answers.resource);
+  const resources = context.resources as ResourceContext[];
   const folders = contributions(answers).templates;
   for (const folder of folders) {
     if (!templates.get(folder)) throw new Error(`template folder ${folder} was not loaded`);
@@ -148,22 +160,27 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
   for (const folder of folders) {
     for (const t of templates.get(folder) ?? []) {
       if (t.path.startsWith(PARTS_DIR)) continue;
-      const path = t.path
-        .replaceAll('__name__', answers.name)
-        .replaceAll('__name_snake__', protoNames(answers.name).snake)
-        .replaceAll('__resources__', names.snakes)
-        .replaceAll('__resource__', names.snake);
       const name = `${folder}/${t.path}.hbs`;
       const { policy, body } = templatePolicy(t.source, name);
-      const content = compile(hb, body, name)(context);
-      // A template that renders to nothing but white space is a file this
-      // combination of answers does not need.
-      if (content.trim() === '') continue;
-      const previous = byPath.get(path);
-      if (previous) throw new Error(`templates ${previous.folder} and ${folder} both produce ${path}`);
-      const file: RenderedFile = { path, content, mode: content.startsWith('#!') ? 0o755 : 0o644 };
-      if (policy !== 'merge') file.policy = policy;
-      byPath.set(path, { folder, file });
+      const template = compile(hb, body, name);
+      // A per-resource template (its path names __resource__ or __resources__) renders once per resource.
+      const perResource = /__resources?__/.test(t.path);
+      for (const resource of perResource ? resources : [resources[0]!]) {
+        const path = t.path
+          .replaceAll('__name__', answers.name)
+          .replaceAll('__name_snake__', protoNames(answers.name).snake)
+          .replaceAll('__resources__', resource.snakes)
+          .replaceAll('__resource__', resource.snake);
+        const content = template(perResource ? { ...context, resource } : context);
+        // A template that renders to nothing but white space is a file this
+        // combination of answers does not need.
+        if (content.trim() === '') continue;
+        const previous = byPath.get(path);
+        if (previous) throw new Error(`templates ${previous.folder} and ${folder} both produce ${path}`);
+        const file: RenderedFile = { path, content, mode: content.startsWith('#!') ? 0o755 : 0o644 };
+        if (policy !== 'merge') file.policy = policy;
+        byPath.set(path, { folder, file });
+      }
     }
   }
   const files = [...byPath.values()].map((v) => v.file);
