@@ -178,6 +178,13 @@ export interface FieldContext {
   /** OpenAPI schema type and format (format null when none). */
   openapiType: string;
   openapiFormat: string | null;
+  /**
+   * Two different valid values for tests, as Go expressions of goBase
+   * (`"aaaaaa"`, `int64(42)`, `time.Date(…)`) and as JSON literals; null for
+   * a ref, whose value must be a row the test creates.
+   */
+  sample: { go: string; json: string } | null;
+  sample2: { go: string; json: string } | null;
 }
 
 /** Everything templates know about one resource: its names (naming.ResourceNames) plus its table and fields. */
@@ -193,6 +200,8 @@ export interface ResourceContext extends ResourceNames {
   uniques: FieldContext[];
   /** Every (resource, field) whose ref points at this resource: deleting a referenced row is a conflict. */
   referencedBy: { resource: ResourceNames & { table: string }; field: { name: string; column: string; Go: string } }[];
+  /** Whether any field is a time or date (the service normalises them to the database's precision). */
+  hasTimes: boolean;
   /** Position in the declaration order, from 0. */
   index: number;
 }
@@ -223,6 +232,7 @@ export function resourceContexts(specs: readonly ResourceSpec[]): ResourceContex
       refs: fields.filter((f) => f.is.ref),
       uniques: fields.filter((f) => f.unique),
       referencedBy: [],
+      hasTimes: fields.some((f) => f.is.time || f.is.date),
       index,
     };
   });
@@ -329,7 +339,47 @@ function fieldContext(f: FieldSpec, owner: ResourceNames, byName: Map<string, Re
     protoType: PROTO_TYPE[f.type],
     openapiType,
     openapiFormat,
+    sample: sampleOf(f, min, max, 0),
+    sample2: sampleOf(f, min, max, 1),
   };
+}
+
+function sampleOf(f: FieldSpec, min: number | null, max: number | null, which: 0 | 1): { go: string; json: string } | null {
+  const clamp = (n: number) => Math.min(max ?? n, Math.max(min ?? n, n));
+  const str = (s: string) => ({ go: JSON.stringify(s), json: JSON.stringify(s) });
+  switch (f.type) {
+    case 'string':
+    case 'text':
+      return str((which === 0 ? 'a' : 'b').repeat(clamp(6)));
+    case 'enum': {
+      const vs = f.values ?? [];
+      return str(vs[which === 0 ? 0 : vs.length - 1] ?? '');
+    }
+    case 'int': {
+      const n = clamp(which === 0 ? 42 : 7);
+      return { go: `int64(${n})`, json: String(n) };
+    }
+    case 'float': {
+      const n = clamp(which === 0 ? 1.5 : 2.25);
+      return { go: `float64(${n})`, json: String(n) };
+    }
+    case 'bool':
+      return { go: String(which === 0), json: String(which === 0) };
+    case 'time':
+      return which === 0
+        ? { go: 'time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)', json: '"2026-01-02T03:04:05.123456Z"' }
+        : { go: 'time.Date(2027, 6, 7, 8, 9, 10, 0, time.UTC)', json: '"2027-06-07T08:09:10Z"' };
+    case 'date':
+      return which === 0
+        ? { go: 'time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)', json: '"2026-01-02"' }
+        : { go: 'time.Date(2027, 6, 7, 0, 0, 0, 0, time.UTC)', json: '"2027-06-07"' };
+    case 'uuid':
+      return which === 0
+        ? { go: 'uuid.MustParse("0190d6b4-7a59-7c1e-9b7e-3f2a1c0d4e5f")', json: '"0190d6b4-7a59-7c1e-9b7e-3f2a1c0d4e5f"' }
+        : { go: 'uuid.MustParse("0190d6b4-7a59-7c1e-9b7e-3f2a1c0d4e60")', json: '"0190d6b4-7a59-7c1e-9b7e-3f2a1c0d4e60"' };
+    case 'ref':
+      return null;
+  }
 }
 
 function sqlCheck(f: FieldSpec, column: string, min: number | null, max: number | null): string | null {

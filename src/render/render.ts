@@ -104,6 +104,9 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     flags: answerFlags(answers),
     resources,
     resource: resources[0],
+    // Whether any resource has unique fields or refs (domain.ConflictError and the FK mappings exist only then).
+    anyUniques: resources.some((r) => r.uniques.length > 0),
+    anyRefs: resources.some((r) => r.refs.length > 0),
     limits: RESOURCE_LIMITS,
     quickStart: quickStart(answers),
     // The service has dependencies for /health/ready to check (a database, Redis, a broker);
