@@ -158,7 +158,7 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
 
   program
     .command('check')
-    .description('for CI: exit 1 when an update is available, conflicts remain, a generated-only file was edited, or an upgrade is unfinished')
+    .description('for CI: exit 1 when an update is available, conflicts remain, a generated-only file was edited, two migrations share a version, or an upgrade is unfinished')
     .addOption(cwdOption())
     .option('--no-color', 'no colour in output (also when NO_COLOR is set)')
     .action((opts: { cwd?: string }) => checkCommand({ cwd: where(opts), ui: io.ui, stdout: io.stdout, templates: TEMPLATES_DIR, generator: GENERATOR }));

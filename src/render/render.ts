@@ -3,6 +3,7 @@ import { BUF_VERSION, GO_MODULES, GO_VERSION, GOLANGCI_LINT_VERSION, GRPCURL_VER
 import { answerFlags, contributions, type Answers } from '../options/model.js';
 import { defaultResources, resourceContexts, type ResourceContext, type ResourceSpec } from '../options/resources.js';
 import { compile, createEngine } from './engine.js';
+import { numberMigrations, type LedgerEntry, type MigrationLedger } from './migrations.js';
 import { quickStart } from './quickstart.js';
 import type { TemplateSet } from './templates.js';
 
@@ -54,8 +55,8 @@ export interface Generator {
 /** Where the generated project records how it was made (the upgrade command reads it). */
 export const STATE_PATH = '.create-service/state.json';
 
-/** Version of the state file's layout (2: files carry `perm` and `policy`; 1 had `mode`). */
-export const STATE_SCHEMA_VERSION = 2;
+/** Version of the state file's layout (3: `migrations`, the ledger; 2: files carry `perm` and `policy`; 1 had `mode`). */
+export const STATE_SCHEMA_VERSION = 3;
 
 /** Version of the layout of the recorded answers; bump it when an answer is renamed or reinterpreted. */
 export const ANSWERS_SCHEMA_VERSION = 1;
@@ -75,6 +76,8 @@ export interface ProjectState {
   generator: Generator;
   answersSchemaVersion: number;
   answers: Answers;
+  /** The migration ledger: the goose version of every migration id ever rendered (src/render/migrations.ts). */
+  migrations: LedgerEntry[];
   files: Record<string, StateFileEntry>;
 }
 
@@ -147,10 +150,12 @@ export function protoNames(name: string): { snake: string; package: string; goPa
  * Renders a complete project from answers: a pure function of its inputs (no
  * disk, clock or network), so the same answers always give the same bytes.
  * `templates` must hold every folder `contributions(answers)` names.
+ * `ledger` is the project's migration ledger (none for a new project): ids
+ * in it keep their version, new ones are numbered above it.
  * Throws when two folders produce the same path or a template fails.
  * Returns the files sorted by path, the state file included.
  */
-export function renderProject(templates: TemplateSet, answers: Answers, generator: Generator): RenderedFile[] {
+export function renderProject(templates: TemplateSet, answers: Answers, generator: Generator, ledger: MigrationLedger = []): RenderedFile[] {
   const hb = createEngine();
   const context = templateContext(answers, generator);
   const resources = context.resources as ResourceContext[];
@@ -186,8 +191,9 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
       }
     }
   }
-  const files = [...byPath.values()].map((v) => v.file);
-  files.push(stateFile(answers, generator, files));
+  const numbered = numberMigrations([...byPath.values()], ledger);
+  const files = numbered.files;
+  files.push(stateFile(answers, generator, files, numbered.ledger));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -231,13 +237,14 @@ export function blobId(content: string | Buffer): string {
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
-/** The state a render records: generator, answers and every file but the state file itself. */
-export function projectState(answers: Answers, generator: Generator, files: readonly RenderedFile[]): ProjectState {
+/** The state a render records: generator, answers, migration ledger and every file but the state file itself. */
+export function projectState(answers: Answers, generator: Generator, files: readonly RenderedFile[], migrations: MigrationLedger): ProjectState {
   return {
     schemaVersion: STATE_SCHEMA_VERSION,
     generator,
     answersSchemaVersion: ANSWERS_SCHEMA_VERSION,
     answers,
+    migrations: [...migrations],
     files: Object.fromEntries(
       files
         .filter((f) => f.path !== STATE_PATH)
@@ -252,6 +259,6 @@ export function serializeState(state: ProjectState & { inProgress?: unknown }): 
   return `${JSON.stringify(state, null, 2)}\n`;
 }
 
-function stateFile(answers: Answers, generator: Generator, files: RenderedFile[]): RenderedFile {
-  return { path: STATE_PATH, content: serializeState(projectState(answers, generator, files)), mode: 0o644 };
+function stateFile(answers: Answers, generator: Generator, files: RenderedFile[], migrations: MigrationLedger): RenderedFile {
+  return { path: STATE_PATH, content: serializeState(projectState(answers, generator, files, migrations)), mode: 0o644 };
 }

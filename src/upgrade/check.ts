@@ -1,9 +1,10 @@
-import { blobId, projectState, STATE_PATH, type Generator } from '../render/render.js';
+import { blobId, STATE_PATH, type Generator } from '../render/render.js';
 import { upgradeAnswers } from './answers.js';
 import { compareSemver } from './gomod.js';
 import { hasConflictMarkers } from './merge.js';
 import { SIDECAR_SUFFIX } from './plan.js';
-import { renderRelease, type TemplateSource } from './release.js';
+import { duplicateMigrations } from './migrations.js';
+import { renderedState, renderRelease, type TemplateSource } from './release.js';
 import { findProject, readState } from './state.js';
 import { readOurs } from './tree.js';
 
@@ -12,6 +13,8 @@ export type CheckReason =
   | { kind: 'unfinished'; message: string }
   | { kind: 'conflicts'; message: string; paths: string[] }
   | { kind: 'owned-edited'; message: string; paths: string[] }
+  /** Two files in migrations/ share a goose version (goose refuses to run them); one reason per version. */
+  | { kind: 'duplicate-migrations'; message: string }
   | { kind: 'update-available'; message: string }
   | { kind: 'newer-generator'; message: string };
 
@@ -56,6 +59,8 @@ export async function checkProject(ctx: { cwd: string; templates: TemplateSource
     });
   }
 
+  for (const message of await duplicateMigrations(dir)) reasons.push({ kind: 'duplicate-migrations', message });
+
   const recorded = state.generator.version;
   const order = state.generator.name === ctx.generator.name ? compareSemver(recorded, ctx.generator.version) : 0;
   if (order > 0) {
@@ -84,7 +89,7 @@ async function rendersDifferently(
     interactive: false,
   });
   if (added.length > 0) return `new options ${added.join(', ')}`;
-  const next = projectState(answers, ctx.generator, await renderRelease(ctx.templates, answers, ctx.generator));
+  const next = renderedState(await renderRelease(ctx.templates, answers, ctx.generator, state.migrations));
   const changed = [...new Set([...Object.keys(next.files), ...Object.keys(state.files)])].filter((p) => {
     const [a, b] = [next.files[p], state.files[p]];
     return !a || !b || a.hash !== b.hash || a.perm !== b.perm || a.policy !== b.policy;

@@ -33,7 +33,7 @@ export async function loadBase(
   if (missing.length > 0 && state.generator.name === generator.name && state.generator.version === generator.version) {
     let rendered: { content: string }[];
     try {
-      rendered = await renderRelease(templates, state.answers, generator);
+      rendered = await renderRelease(templates, state.answers, generator, state.migrations);
     } catch {
       rendered = [];
     }

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Answers } from '../options/model.js';
+import { ledgerFromPaths, type LedgerEntry } from '../render/migrations.js';
 import {
   ANSWERS_SCHEMA_VERSION,
   STATE_PATH,
@@ -70,7 +71,9 @@ export async function findProject(cwd: string): Promise<string> {
 }
 
 /**
- * Reads and checks a state file. Accepts schema 1 (files with `mode`) and 2.
+ * Reads and checks a state file. Accepts schema 1 (files with `mode`), 2
+ * and 3; before 3 the migration ledger is derived from the recorded
+ * `migrations/<version>_<id>.sql` files.
  * Throws UsageError when it is not a state file this version understands.
  */
 export async function readState(dir: string): Promise<State> {
@@ -111,8 +114,25 @@ export function parseState(raw: string): State {
     generator: { name: generator.name, version: generator.version },
     answersSchemaVersion: typeof data.answersSchemaVersion === 'number' ? data.answersSchemaVersion : ANSWERS_SCHEMA_VERSION,
     answers: data.answers as Answers,
+    migrations: schema < 3 ? ledgerFromPaths(Object.keys(files)) : parseLedger(data.migrations, bad),
     files,
   };
   if (data.inProgress !== undefined) state.inProgress = data.inProgress as InProgress;
   return state;
+}
+
+/** Checks a recorded migration ledger: positive integer versions, ascending, ids unique. */
+function parseLedger(raw: unknown, bad: (why: string) => Error): LedgerEntry[] {
+  if (!Array.isArray(raw)) throw bad('has no migrations list');
+  const ids = new Set<string>();
+  let last = 0;
+  return raw.map((e: unknown) => {
+    const { version, id } = (e ?? {}) as Record<string, unknown>;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version <= last || typeof id !== 'string' || id === '' || ids.has(id)) {
+      throw bad(`has an invalid migrations entry ${JSON.stringify(e)} (versions ascend, ids are unique)`);
+    }
+    last = version;
+    ids.add(id);
+    return { version, id };
+  });
 }

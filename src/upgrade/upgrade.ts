@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { CancelledError, UsageError } from '../errors.js';
 import type { Answers } from '../options/model.js';
 import type { Prompter } from '../options/resolve.js';
-import { projectState, serializeState, STATE_PATH, type Generator } from '../render/render.js';
+import { serializeState, STATE_PATH, type Generator } from '../render/render.js';
 import { generateProto } from '../steps/generate.js';
 import { brokenFiles, goBuild } from '../steps/gobuild.js';
 import { StepFailed } from '../steps/run.js';
@@ -18,7 +18,8 @@ import { conflictLine, conflictsOf, formatPlan, reportMarkdown, summarize } from
 import { unifiedDiff } from './patch.js';
 import { planUpgrade, type Step, type TheirFile } from './plan.js';
 import { loadBase, missingBase } from './pristine.js';
-import { renderRelease, type TemplateSource } from './release.js';
+import { renderForProject } from './migrations.js';
+import { renderedState, type TemplateSource } from './release.js';
 import { findProject, readState, type Conflict, type InProgress, type State } from './state.js';
 import { toLf } from './text.js';
 import { readAllOurs, readOurs, treeEol, type OurFile } from './tree.js';
@@ -100,8 +101,8 @@ export async function upgrade(ctx: UpgradeContext): Promise<UpgradeResult> {
 }
 
 async function run(ctx: UpgradeContext, dir: string, repo: Repo | undefined, state: State, answers: Answers): Promise<UpgradeResult> {
-  const rendered = await renderRelease(ctx.templates, answers, ctx.generator);
-  const next = projectState(answers, ctx.generator, rendered);
+  const rendered = await renderForProject(dir, ctx.templates, answers, ctx.generator, state.migrations);
+  const next = renderedState(rendered);
   const theirs = new Map<string, TheirFile>(
     rendered.filter((f) => f.path !== STATE_PATH).map((f) => [f.path, { content: f.content, perm: f.mode, policy: f.policy ?? 'merge' }]),
   );

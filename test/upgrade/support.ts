@@ -164,7 +164,7 @@ export function syntheticRelease(): Release {
   r.set('router/stdlib:internal/httpapi/routes.go', goBody('httpapi', 'Routes', 4));
   r.set('router/chi:internal/httpapi/routes.go', goBody('httpapi', 'ChiRoutes', 4));
   r.set('db/postgres:internal/repository/postgres/__resource__.go', goBody('postgres', 'Postgres', 5));
-  r.set('db/postgres:migrations/00001_init.sql', '-- +goose Up\nCREATE TABLE {{resource.snakes}} (id uuid PRIMARY KEY);\n\n-- +goose Down\nDROP TABLE {{resource.snakes}};\n');
+  r.set('db/postgres:migrations/init.sql', '-- +goose Up\nCREATE TABLE {{resource.snakes}} (id uuid PRIMARY KEY);\n\n-- +goose Down\nDROP TABLE {{resource.snakes}};\n');
   r.set('cache/aside:internal/cache/__resource__.go', goBody('cache', 'Aside', 5));
   r.set('cache/redis:internal/cache/redis/redis.go', goBody('redis', 'Redis', 5));
   r.set('cache/redis:internal/cache/redis/redis_test.go', goBody('redis', 'RedisTest', 3));
