@@ -7,10 +7,15 @@
  * reused, even after its id is gone (an option turned off).
  */
 
-/** One migration the generator numbered: its id (`create_outbox`) and its goose version (`2`). */
+/**
+ * One migration the generator numbered: its id (`create_outbox`) and its goose
+ * version (`2`). A schema change (src/options/schema-diff.ts) also records its
+ * goose text in `sql`: it comes from no template, and the render writes it as is.
+ */
 export interface LedgerEntry {
   version: number;
   id: string;
+  sql?: string;
 }
 
 /** Every migration id the generator ever numbered in a project, ordered by version. */

@@ -3,7 +3,7 @@ import { BUF_VERSION, GO_MODULES, GO_VERSION, GOLANGCI_LINT_VERSION, GRPCURL_VER
 import { answerFlags, contributions, type Answers } from '../options/model.js';
 import { defaultResources, resourceContexts, type ResourceContext, type ResourceSpec } from '../options/resources.js';
 import { compile, createEngine } from './engine.js';
-import { numberMigrations, type LedgerEntry, type MigrationLedger } from './migrations.js';
+import { migrationPath, numberMigrations, type LedgerEntry, type MigrationLedger } from './migrations.js';
 import { quickStart } from './quickstart.js';
 import type { TemplateSet } from './templates.js';
 
@@ -193,6 +193,10 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
   }
   const numbered = numberMigrations([...byPath.values()], ledger);
   const files = numbered.files;
+  // Schema changes recorded by upgrades: their migrations, as recorded (PostgreSQL only; memory has no schema).
+  if (answers.db === 'postgres') {
+    for (const e of numbered.ledger) if (e.sql !== undefined) files.push({ path: migrationPath(e), content: e.sql, mode: 0o644 });
+  }
   files.push(stateFile(answers, generator, files, numbered.ledger));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

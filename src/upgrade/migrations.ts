@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Answers } from '../options/model.js';
-import { assignVersions, duplicateVersions, gooseVersion, MIGRATIONS_DIR, type MigrationLedger } from '../render/migrations.js';
+import { migrationText, type TableChange } from '../options/schema-diff.js';
+import { assignVersions, duplicateVersions, gooseVersion, MIGRATIONS_DIR, type LedgerEntry, type MigrationLedger } from '../render/migrations.js';
 import type { Generator, RenderedFile } from '../render/render.js';
 import { renderedState, renderRelease, type TemplateSource } from './release.js';
 
@@ -35,7 +36,7 @@ export async function renderForProject(
   const known = new Set(ledger.map((e) => e.id));
   const added = renderedState(first).migrations.filter((e) => !known.has(e.id));
   if (added.length === 0) return first;
-  const taken = (await migrationFiles(dir)).map(gooseVersion).filter((v): v is number => v !== undefined);
+  const taken = await takenVersions(dir);
   const full = assignVersions(
     ledger,
     added.map((e) => e.id),
@@ -43,6 +44,26 @@ export async function renderForProject(
   );
   const same = added.every((e) => full.some((f) => f.id === e.id && f.version === e.version));
   return same ? first : renderRelease(source, answers, generator, full);
+}
+
+/** The goose versions the project's migrations/ folder already uses (the user's own files included). */
+export async function takenVersions(dir: string): Promise<number[]> {
+  return (await migrationFiles(dir)).map(gooseVersion).filter((v): v is number => v !== undefined);
+}
+
+/**
+ * The ledger with one more entry: the migration of a schema change (its goose
+ * text in `sql`), numbered above every version in the ledger and in `taken`.
+ * Its id names the tables and the change (`alter_orders_add_note`), made
+ * unique with a `_2`, `_3` … suffix and cut to 60 characters.
+ */
+export function withSchemaChange(ledger: MigrationLedger, changes: readonly TableChange[], taken: readonly number[]): LedgerEntry[] {
+  const tables = [...new Set(changes.map((c) => c.resource))];
+  const stem = (tables.length === 1 ? `alter_${tables[0]}_${changes[0]!.summary}` : `alter_${tables.join('_')}`).slice(0, 60).replace(/_+$/, '');
+  let id = stem;
+  for (let n = 2; ledger.some((e) => e.id === id); n++) id = `${stem}_${n}`;
+  const version = Math.max(0, ...ledger.map((e) => e.version), ...taken) + 1;
+  return [...ledger, { version, id, sql: migrationText(changes) }];
 }
 
 /** One line per goose version two or more files of the project's migrations/ share, naming them. */

@@ -121,18 +121,26 @@ export function parseState(raw: string): State {
   return state;
 }
 
-/** Checks a recorded migration ledger: positive integer versions, ascending, ids unique. */
+/** Checks a recorded migration ledger: positive integer versions, ascending, ids unique, `sql` (a schema change's text) a string when present. */
 function parseLedger(raw: unknown, bad: (why: string) => Error): LedgerEntry[] {
   if (!Array.isArray(raw)) throw bad('has no migrations list');
   const ids = new Set<string>();
   let last = 0;
   return raw.map((e: unknown) => {
-    const { version, id } = (e ?? {}) as Record<string, unknown>;
-    if (typeof version !== 'number' || !Number.isInteger(version) || version <= last || typeof id !== 'string' || id === '' || ids.has(id)) {
+    const { version, id, sql } = (e ?? {}) as Record<string, unknown>;
+    if (
+      typeof version !== 'number' ||
+      !Number.isInteger(version) ||
+      version <= last ||
+      typeof id !== 'string' ||
+      id === '' ||
+      ids.has(id) ||
+      (sql !== undefined && typeof sql !== 'string')
+    ) {
       throw bad(`has an invalid migrations entry ${JSON.stringify(e)} (versions ascend, ids are unique)`);
     }
     last = version;
     ids.add(id);
-    return { version, id };
+    return typeof sql === 'string' ? { version, id, sql } : { version, id };
   });
 }

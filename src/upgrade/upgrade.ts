@@ -2,8 +2,9 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CancelledError, UsageError } from '../errors.js';
 import type { Answers } from '../options/model.js';
+import { diffSchemas } from '../options/schema-diff.js';
 import type { Prompter } from '../options/resolve.js';
-import { serializeState, STATE_PATH, type Generator } from '../render/render.js';
+import { resourceSpecs, serializeState, STATE_PATH, type Generator } from '../render/render.js';
 import { generateProto } from '../steps/generate.js';
 import { brokenFiles, goBuild } from '../steps/gobuild.js';
 import { StepFailed } from '../steps/run.js';
@@ -18,8 +19,8 @@ import { conflictLine, conflictsOf, formatPlan, reportMarkdown, summarize } from
 import { unifiedDiff } from './patch.js';
 import { planUpgrade, type Step, type TheirFile } from './plan.js';
 import { loadBase, missingBase } from './pristine.js';
-import { renderForProject } from './migrations.js';
-import { renderedState, type TemplateSource } from './release.js';
+import { renderForProject, takenVersions, withSchemaChange } from './migrations.js';
+import { renderedState, renderRelease, type TemplateSource } from './release.js';
 import { findProject, readState, type Conflict, type InProgress, type State } from './state.js';
 import { toLf } from './text.js';
 import { readAllOurs, readOurs, treeEol, type OurFile } from './tree.js';
@@ -42,6 +43,8 @@ export interface UpgradeContext {
   /** Allow a dirty tree (or no git at all). */
   force: boolean;
   action: 'start' | 'continue' | 'abort';
+  /** Allows schema changes that drop columns or tables (`--allow-data-loss`). */
+  allowDataLoss?: boolean;
   /** After a finished upgrade, run `go build ./...` and report what no longer compiles. */
   build?: boolean;
   ui: Ui;
@@ -101,7 +104,14 @@ export async function upgrade(ctx: UpgradeContext): Promise<UpgradeResult> {
 }
 
 async function run(ctx: UpgradeContext, dir: string, repo: Repo | undefined, state: State, answers: Answers): Promise<UpgradeResult> {
-  const rendered = await renderForProject(dir, ctx.templates, answers, ctx.generator, state.migrations);
+  const schema = diffSchemas(resourceSpecs(state.answers), resourceSpecs(answers), { allowDataLoss: ctx.allowDataLoss === true });
+  if (schema.problems.length > 0) throw new UsageError(schema.problems.join('\n'));
+  let rendered = await renderForProject(dir, ctx.templates, answers, ctx.generator, state.migrations);
+  if (schema.changes.length > 0 && answers.db === 'postgres') {
+    // The ALTERs run after any table this upgrade creates (a new ref may point at it).
+    const ledger = withSchemaChange(renderedState(rendered).migrations, schema.changes, await takenVersions(dir));
+    rendered = await renderRelease(ctx.templates, answers, ctx.generator, ledger);
+  }
   const next = renderedState(rendered);
   const theirs = new Map<string, TheirFile>(
     rendered.filter((f) => f.path !== STATE_PATH).map((f) => [f.path, { content: f.content, perm: f.mode, policy: f.policy ?? 'merge' }]),
