@@ -130,7 +130,7 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
       name: 'unknown key in the answers file',
       args: ['svc', '--answers', 'a.json'],
       setup: (d) => writeFile(join(d, 'a.json'), '{"router": "chi", "colour": "red"}\n'),
-      stderr: ['unknown key "colour"', 'valid: name, module, resource, router, db, cache, logger, metrics, tracing'],
+      stderr: ['unknown key "colour"', 'valid: name, module, resources, resource, router, db, cache, logger, metrics, tracing'],
     },
     {
       name: 'invalid value in the answers file',
