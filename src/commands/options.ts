@@ -21,8 +21,9 @@ export function printOptions(out: NodeJS.WritableStream, opts: { json: boolean; 
     return;
   }
   for (const o of options) {
-    const values = o.choices ? o.choices.join(' | ') : o.type;
-    out.write(`${o.flag.padEnd(14)} ${values.padEnd(30)} default: ${String(o.default)}\n  ${o.description}\n`);
+    const values = o.choices ? o.choices.join(' | ') : o.excludes ? 'spec (repeatable)' : o.type;
+    const shown = o.excludes ? `none (one --${o.excludes})` : String(o.default);
+    out.write(`${o.flag.padEnd(14)} ${values.padEnd(30)} default: ${shown}\n  ${o.description}\n`);
   }
   out.write('\npresets (--preset):\n');
   for (const [name, p] of Object.entries(PRESETS)) out.write(`  ${name.padEnd(9)} ${p.description}\n`);

@@ -11,7 +11,7 @@ import {
   validateResources,
   valuesProblem,
 } from './resource-spec.js';
-import { DEFAULT_MAX_LENGTH, FIELD_TYPES, goPascal, type FieldSpec, type FieldType, type ResourceSpec } from './resources.js';
+import { DEFAULT_MAX_LENGTH, FIELD_TYPES, goPascal, specNames, type FieldSpec, type FieldType, type ResourceSpec } from './resources.js';
 import type { Prompter } from './resolve.js';
 
 const TYPE_HELP: Record<FieldType, string> = {
@@ -69,8 +69,10 @@ export async function promptResources(p: Prompter, message: string): Promise<Res
     const name = (
       await p.input({
         message: 'Resource name (singular, snake_case)',
-        validate: (v) =>
-          earlier.includes(v.trim()) ? `resource "${v.trim()}" is already declared` : answer(resourceNameProblem(v.trim())),
+        validate: (v) => {
+          const taken = done.find((r) => [r.name, specNames(r).snakes].includes(v.trim()));
+          return taken ? `"${v.trim()}" is already the name or plural of resource "${taken.name}"` : answer(resourceNameProblem(v.trim()));
+        },
       })
     ).trim();
     const derived = resourceNames(name).snakes;

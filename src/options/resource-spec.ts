@@ -448,17 +448,20 @@ export function parseResourceFlag(text: string): ResourceSpec[] {
   return out;
 }
 
+/** A number as the flag form writes it: JSON's form, and -0 kept. */
+const number = (n: number) => (Object.is(n, -0) ? '-0' : String(n));
+
 /** The flag form of one resource: the inverse of parseResourceFlag (for a spec without `false` modifiers). */
 export function printResourceFlag(r: ResourceSpec): string {
   const field = (f: FieldSpec) => {
     const args = [
       ...(f.type === 'enum' && f.values ? [f.values.join('|')] : []),
       ...(f.type === 'ref' && f.ref !== undefined ? [f.ref] : []),
-      ...(f.min !== undefined ? [`min=${f.min}`] : []),
-      ...(f.max !== undefined ? [`max=${f.max}`] : []),
+      ...(f.min !== undefined ? [`min=${number(f.min)}`] : []),
+      ...(f.max !== undefined ? [`max=${number(f.max)}`] : []),
       ...(f.optional ? ['optional'] : []),
       ...(f.unique ? ['unique'] : []),
-      ...(f.default !== undefined ? [`default=${typeof f.default === 'string' && f.type !== 'enum' ? JSON.stringify(f.default) : String(f.default)}`] : []),
+      ...(f.default !== undefined ? [`default=${typeof f.default === 'string' && f.type !== 'enum' ? JSON.stringify(f.default) : typeof f.default === 'number' ? number(f.default) : String(f.default)}`] : []),
     ];
     return `${f.name}=${f.type}${args.length > 0 ? `(${args.join(',')})` : ''}`;
   };

@@ -108,7 +108,7 @@ describe('the resources prompt flow', () => {
       { message: 'Maximum length in characters (blank: 200)', reply: '0', why: '"max" is a length in characters: at least 1' },
       { message: 'Minimum length in characters (blank: 1 when required, else 0)', reply: '400', why: 'min 400 is greater than max 320' },
       { message: 'Default of customer.vip (blank: none)', reply: 'maybe', why: '"default" must be true or false' },
-      { message: 'Resource name (singular, snake_case)', reply: 'customer', why: 'resource "customer" is already declared' },
+      { message: 'Resource name (singular, snake_case)', reply: 'customer', why: '"customer" is already the name or plural of resource "customer"' },
       { message: 'Values, separated by |', reply: 'pending|paid|pending', why: 'enum value "pending" is listed twice' },
       { message: 'Default of order.status (blank: none)', reply: 'gone', why: 'default "gone" is not one of the values (valid: pending, paid, shipped)' },
     ]);

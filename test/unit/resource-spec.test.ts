@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
@@ -294,6 +295,14 @@ describe('the --resource-spec flag form', () => {
       { seed: 12, numRuns: 300 },
     );
     expect(checked).toBeGreaterThan(100);
+  });
+
+  it('keeps -0 and a default with a single quote exact, through the printer and a POSIX shell', () => {
+    const spec: ResourceSpec = { name: 'thing', fields: [{ name: 'f', type: 'float', min: -0 }, { name: 's', type: 'string', default: "it's (a) \"test\"; |" }] };
+    expect(parseResourceFlag(printResourceFlag(spec))).toEqual([spec]);
+    const line = fileFlags({ resources: [spec] });
+    const words = JSON.parse(execFileSync('sh', ['-c', `node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- ${line}`], { encoding: 'utf8' })) as string[];
+    expect(words).toEqual(['--resource-spec', printResourceFlag(spec)]);
   });
 
   it('options --answers prints flags that give the same answers file back (resources included, shell-quoted)', () => {
