@@ -1,7 +1,7 @@
 import { checkbox, confirm, input, select } from '@inquirer/prompts';
 import { Command, CommanderError, Option } from 'commander';
 import { resolve as resolvePath } from 'node:path';
-import { create } from './commands/create.js';
+import { create, readAnswersFile } from './commands/create.js';
 import { printOptions } from './commands/options.js';
 import { checkCommand } from './commands/check.js';
 import { diffCommand } from './commands/diff.js';
@@ -48,7 +48,16 @@ function flagsFor(o: OptionDecl): Option[] {
       ];
     case 'string':
       return [new Option(`--${o.key} <${o.valueName}>`, o.description)];
+    case 'resources':
+      return [
+        new Option(`${o.flag} <${o.valueName}>`, `${o.description} (repeatable; excludes --${o.excludes.key})`).argParser((v: string, prev: string[] = []) => [...prev, v]),
+      ];
   }
+}
+
+/** The commander attribute that holds an option's flag value (`resourceSpec` for --resource-spec). */
+function attributeOf(o: OptionDecl): string {
+  return flagsFor(o)[0]!.attributeName();
 }
 
 /** Builds the commander program. `ui` receives progress; stdout receives machine-readable output. */
@@ -92,7 +101,8 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
       }
       const flags: RawAnswers = {};
       for (const o of OPTIONS as readonly OptionDecl[]) {
-        if (cmd.getOptionValueSource(o.key) === 'cli') flags[o.key] = opts[o.key] as string | boolean;
+        const attribute = attributeOf(o);
+        if (cmd.getOptionValueSource(attribute) === 'cli') flags[o.key] = opts[attribute] as string | boolean | string[];
       }
       const yes = Boolean(opts.yes);
       await create({
@@ -120,7 +130,14 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
     .description('list every option: key, flag, type, choices, default, description')
     .option('--json', 'as JSON')
     .option('--schema', 'the JSON Schema of the answers file')
-    .action((opts: { json?: boolean; schema?: boolean }) => printOptions(io.stdout, { json: Boolean(opts.json), schema: Boolean(opts.schema) }));
+    .option('--answers <file>', 'print the flags that give the same answers as this answers file (resources in the --resource-spec form)')
+    .action(async (opts: { json?: boolean; schema?: boolean; answers?: string }) =>
+      printOptions(io.stdout, {
+        json: Boolean(opts.json),
+        schema: Boolean(opts.schema),
+        ...(opts.answers === undefined ? {} : { answers: await readAnswersFile(resolvePath(io.cwd, opts.answers), opts.answers) }),
+      }),
+    );
 
   const where = (opts: { cwd?: string }) => (opts.cwd === undefined ? io.cwd : resolvePath(io.cwd, opts.cwd));
   const cwdOption = () => new Option('--cwd <dir>', 'run in this generated project instead of the current directory');

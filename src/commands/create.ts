@@ -137,7 +137,8 @@ function relativeTo(ctx: Pick<CreateContext, 'cwd'>, p: string): string {
   return resolvePath(ctx.cwd, p);
 }
 
-async function readAnswersFile(path: string, shown: string): Promise<RawAnswers> {
+/** Reads and checks an answers file (`shown` is how error lines name it). Throws UsageError. */
+export async function readAnswersFile(path: string, shown: string): Promise<RawAnswers> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -8,10 +8,13 @@ export const TABLE_END = '<!-- options:end -->';
 export function optionsTable(): string {
   const esc = (s: string) => s.replaceAll('|', '\\|');
   const rows = describeOptions().map((o) => {
-    const values = o.choices ? o.choices.map((c) => `\`${c}\``).join(', ') : o.type;
+    const values = o.choices ? o.choices.map((c) => `\`${c}\``).join(', ') : o.excludes ? 'spec, repeatable (see [Resources](#resources))' : o.type;
     const followed = (o.defaultWhen ?? []).map((d) => ` (\`${d.value}\` with \`--${d.when.key} ${d.when.anyOf.join('|')}\`)`).join('');
-    const shown = `\`${Array.isArray(o.default) ? o.default.join(',') : String(o.default)}\`${followed}`;
+    const shown = o.excludes
+      ? `none (the one \`--${o.excludes}\`)`
+      : `\`${Array.isArray(o.default) ? o.default.join(',') : String(o.default)}\`${followed}`;
     const rules = [
+      ...(o.excludes ? [`Excludes \`--${o.excludes}\`.`] : []),
       ...(o.needs ? [`Needs ${needed(o.needs)}; otherwise \`${o.needs.otherwise}\`.`] : []),
       ...Object.entries(o.choiceNeeds ?? {}).map(([v, r]) => `\`${v}\` needs ${r.key === o.key ? r.anyOf.map((x) => `\`${x}\``).join(' or ') : needed(r)}.`),
     ];

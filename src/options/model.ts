@@ -1,4 +1,6 @@
 import type { GoModule } from '../versions.js';
+import { resourcesFromFlags, resourcesSchema, validateResources, printResourceFlag } from './resource-spec.js';
+import { FIELD_TYPES, type ResourceSpec } from './resources.js';
 import { RESOURCE_PATTERN, SERVICE_NAME_MAX, SERVICE_NAME_PATTERN, serviceNameFromDirectory, validateModulePath, validateResource, validateServiceName } from './naming.js';
 
 /**
@@ -11,7 +13,7 @@ import { RESOURCE_PATTERN, SERVICE_NAME_MAX, SERVICE_NAME_PATTERN, serviceNameFr
  */
 
 /** Answers as read from flags or a file before they are checked: key → value. */
-export type RawAnswers = Record<string, string | boolean | string[]>;
+export type RawAnswers = Record<string, string | boolean | string[] | ResourceSpec[]>;
 
 /** What one chosen value brings into the generated project. */
 export interface Contribution {
@@ -62,7 +64,7 @@ interface OptionCommon<K extends string> {
  * Answers as seen by `brings` callbacks: untyped so that declarations can
  * refer to each other without a circular type.
  */
-export type AnswersView = Readonly<Record<string, string | boolean | readonly string[]>>;
+export type AnswersView = Readonly<Record<string, string | boolean | readonly string[] | readonly ResourceSpec[]>>;
 
 /** A free-text option, checked by its validator. */
 export interface StringOption<K extends string = string> extends OptionCommon<K> {
@@ -116,8 +118,26 @@ export interface ListOption<K extends string = string, V extends string = string
   readonly default: readonly V[];
 }
 
+/**
+ * The service's own resources (ResourceSpec[]): a JSON array in the answers
+ * file, the repeatable compact `flag` (`--resource-spec 'customer:email=string'`,
+ * see resource-spec.ts), or the prompt flow. Absent (the default) means the
+ * single example resource of the option it `excludes`.
+ */
+export interface ResourcesOption<K extends string = string> extends OptionCommon<K> {
+  readonly type: 'resources';
+  /** The repeatable flag of the compact form, with its placeholder. */
+  readonly flag: string;
+  readonly valueName: string;
+  /**
+   * The option this one replaces: giving both is a usage error; with this
+   * option given, that one takes `derive(value)` instead of asking.
+   */
+  readonly excludes: { readonly key: string; readonly because: string; readonly derive: (value: readonly ResourceSpec[]) => string };
+}
+
 /** Any option declaration. */
-export type OptionDecl = StringOption | ChoiceOption | BooleanOption | ListOption;
+export type OptionDecl = StringOption | ChoiceOption | BooleanOption | ListOption | ResourcesOption;
 
 const string = <K extends string>(o: Omit<StringOption<K>, 'type'>): StringOption<K> => ({ type: 'string', ...o });
 const choice = <K extends string, V extends string>(o: Omit<ChoiceOption<K, V>, 'type'>): ChoiceOption<K, V> => ({
@@ -125,6 +145,7 @@ const choice = <K extends string, V extends string>(o: Omit<ChoiceOption<K, V>, 
   ...o,
 });
 const list = <K extends string, V extends string>(o: Omit<ListOption<K, V>, 'type'>): ListOption<K, V> => ({ type: 'list', ...o });
+const resources = <K extends string>(o: Omit<ResourcesOption<K>, 'type'>): ResourcesOption<K> => ({ type: 'resources', ...o });
 const boolean = <K extends string>(o: Omit<BooleanOption<K>, 'type'>): BooleanOption<K> => ({ type: 'boolean', ...o });
 
 /** What every generated project gets, whatever the answers. */
@@ -171,6 +192,15 @@ export const OPTIONS = [
     required: false,
     default: ({ answers }) => `example.com/${answers.name ?? 'service'}`,
     validate: validateModulePath,
+  }),
+  resources({
+    key: 'resources',
+    flag: '--resource-spec',
+    valueName: 'spec',
+    description: `the service's own resources with typed fields (${FIELD_TYPES.join(', ')}), instead of the example --resource; repeat the flag per resource, e.g. 'customer:email=string(max=320,unique)' (README "Resources")`,
+    prompt: 'Define your own resources (typed fields, any number)?',
+    required: false,
+    excludes: { key: 'resource', because: 'the declared resources replace the single example resource', derive: (specs) => specs[0]!.name },
   }),
   string({
     key: 'resource',
@@ -448,7 +478,9 @@ export const OPTIONS = [
 ] as const;
 
 type Decls = (typeof OPTIONS)[number];
-type ValueOf<O> = O extends ChoiceOption<string, infer V>
+type ValueOf<O> = O extends ResourcesOption
+  ? ResourceSpec[]
+  : O extends ChoiceOption<string, infer V>
   ? V
   : O extends ListOption<string, infer V>
     ? V[]
@@ -457,7 +489,10 @@ type ValueOf<O> = O extends ChoiceOption<string, infer V>
       : string;
 
 /** A complete, valid set of answers: one value per option. */
-export type Answers = { [O in Decls as O['key']]: ValueOf<O> };
+export type Answers = { [O in Exclude<Decls, ResourcesOption> as O['key']]: ValueOf<O> } & {
+  /** Absent: the single example resource named by `resource`. */
+  resources?: ResourceSpec[];
+};
 
 /** The key of an option. */
 export type OptionKey = keyof Answers;
@@ -524,7 +559,7 @@ export function optionByKey(key: string): OptionDecl | undefined {
 
 /** The command-line flag of an option as the user types it: `--router`, or `--[no-]metrics`. */
 export function flagName(o: OptionDecl): string {
-  return o.type === 'boolean' ? `--[no-]${o.key}` : `--${o.key}`;
+  return o.type === 'boolean' ? `--[no-]${o.key}` : o.type === 'resources' ? o.flag : `--${o.key}`;
 }
 
 /**
@@ -537,8 +572,18 @@ export function checkValue(
   o: OptionDecl,
   value: unknown,
   source: string = o.type === 'boolean' ? o.key : `--${o.key}`,
-): { ok: true; value: string | boolean | string[] } | { ok: false; error: string } {
+): { ok: true; value: string | boolean | string[] | ResourceSpec[] } | { ok: false; error: string } {
   switch (o.type) {
+    case 'resources': {
+      // Flags give strings in the compact form (one per --resource-spec, or several joined by ;), a file gives JSON.
+      const flagForm = typeof value === 'string' ? [value] : Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+      if (flagForm) {
+        const parsed = resourcesFromFlags(flagForm);
+        return parsed.ok ? parsed : { ok: false, error: parsed.problems.join('; ') };
+      }
+      const problems = validateResources(value);
+      return problems.length === 0 ? { ok: true, value: value as ResourceSpec[] } : { ok: false, error: problems.join('; ') };
+    }
     case 'list': {
       const valid = o.choices.map((c) => c.value as string);
       const items =
@@ -581,7 +626,7 @@ export function holds(c: Condition, answers: AnswersView): boolean {
 }
 
 /** The default of an option given the earlier answers: its first `defaultWhen` that holds, else `default`. */
-export function defaultOf(o: Exclude<OptionDecl, StringOption>, answers: AnswersView): string | boolean | readonly string[] {
+export function defaultOf(o: Exclude<OptionDecl, StringOption | ResourcesOption>, answers: AnswersView): string | boolean | readonly string[] {
   if (o.type === 'choice') for (const d of o.defaultWhen ?? []) if (holds(d.when, answers)) return d.value;
   return o.default;
 }
@@ -616,14 +661,43 @@ export function brokenChoiceNeeds(o: OptionDecl, value: unknown, answers: Answer
 export function answerFlags(answers: Answers): string {
   const view = answers as unknown as Record<string, unknown>;
   return (OPTIONS as readonly OptionDecl[])
-    .filter((o) => o.type !== 'string')
+    .filter((o) => o.type !== 'string' && (o.type !== 'resources' || view[o.key] !== undefined))
     .map((o) => {
       const value = view[o.key];
+      if (o.type === 'resources') return resourceFlags(value as ResourceSpec[]).join(' ');
       if (o.type === 'boolean') return value ? `--${o.key}` : `--no-${o.key}`;
       if (o.type === 'list') return `--${o.key} ${(value as string[]).length ? (value as string[]).join(',') : 'none'}`;
       return `--${o.key} ${String(value)}`;
     })
     .join(' ');
+}
+
+/** `--resource-spec '<flag form>'` per resource, shell-quoted. */
+function resourceFlags(specs: readonly ResourceSpec[]): string[] {
+  return specs.map((r) => `--resource-spec ${shellQuote(printResourceFlag(r))}`);
+}
+
+/** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=,@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The flags that give exactly the answers of an answers file (its keys only,
+ * strings included, resources in the compact form), shell-quoted: what
+ * `options --answers FILE` prints. `raw` is checked (checkAnswersFile).
+ */
+export function fileFlags(raw: RawAnswers): string {
+  const words: string[] = [];
+  for (const o of OPTIONS as readonly OptionDecl[]) {
+    if (!(o.key in raw)) continue;
+    const value = raw[o.key];
+    if (o.type === 'resources') words.push(...resourceFlags(value as ResourceSpec[]));
+    else if (o.type === 'boolean') words.push(value ? `--${o.key}` : `--no-${o.key}`);
+    else if (o.type === 'list') words.push(`--${o.key}`, (value as string[]).length > 0 ? (value as string[]).join(',') : 'none');
+    else words.push(`--${o.key}`, shellQuote(String(value)));
+  }
+  return words.join(' ');
 }
 
 /** The template folders and Go modules a complete set of answers brings, base first, without duplicates. */
@@ -655,6 +729,9 @@ export function describeOptions(): Array<{
   defaultWhen?: readonly { when: Condition; value: string }[];
   needs?: Requirement & { otherwise: string };
   choiceNeeds?: Record<string, Requirement>;
+  /** resources: the field types, and the option it excludes. */
+  fieldTypes?: readonly string[];
+  excludes?: string;
   description: string;
 }> {
   return (OPTIONS as readonly OptionDecl[]).map((o) => {
@@ -665,7 +742,8 @@ export function describeOptions(): Array<{
       flag: flagName(o),
       type: o.type,
       ...(o.type === 'choice' || o.type === 'list' ? { choices: o.choices.map((c) => c.value) } : {}),
-      default: o.type === 'string' ? defaultText(o) : o.default,
+      default: o.type === 'string' ? defaultText(o) : o.type === 'resources' ? [] : o.default,
+      ...(o.type === 'resources' ? { fieldTypes: FIELD_TYPES, excludes: o.excludes.key } : {}),
       ...(o.type === 'choice' && o.defaultWhen ? { defaultWhen: o.defaultWhen } : {}),
       ...(o.needs ? { needs: o.needs } : {}),
       ...(Object.keys(choiceNeeds).length > 0 ? { choiceNeeds } : {}),
@@ -694,7 +772,9 @@ export function answersSchema(): Record<string, unknown> {
         ? { type: 'boolean', description: o.description, default: o.default }
         : o.type === 'choice'
           ? { enum: o.choices.map((c) => c.value), description: o.description, default: o.default }
-          : o.type === 'list'
+          : o.type === 'resources'
+            ? resourcesSchema(o.description)
+            : o.type === 'list'
             ? {
                 type: 'array',
                 items: { enum: o.choices.map((c) => c.value) },
@@ -711,6 +791,9 @@ export function answersSchema(): Record<string, unknown> {
     additionalProperties: false,
     properties: { $schema: { type: 'string' }, ...properties },
     allOf: schemaRules().map((r) => r.schema),
+    dependentSchemas: Object.fromEntries(
+      (OPTIONS as readonly OptionDecl[]).flatMap((o) => (o.type === 'resources' ? [[o.key, { not: { required: [o.excludes.key] } }]] : [])),
+    ),
   };
 }
 
@@ -731,7 +814,7 @@ export function schemaRules(): SchemaRule[] {
   const then = (r: Condition) => {
     const needed = optionByKey(r.key);
     const condition = needed?.type === 'list' ? { contains: { enum: r.anyOf } } : { enum: r.anyOf };
-    const defaultBreaks = needed !== undefined && needed.type !== 'string' && !holds(r, { [r.key]: needed.default });
+    const defaultBreaks = needed !== undefined && needed.type !== 'string' && needed.type !== 'resources' && !holds(r, { [r.key]: needed.default });
     return { properties: { [r.key]: condition }, ...(defaultBreaks ? { required: [r.key] } : {}) };
   };
   const rules: SchemaRule[] = [];

@@ -87,15 +87,22 @@ export function validateResource(resource: string): string | undefined {
     return `invalid resource "${resource}": use lower-case words separated by - or _, at least two characters, e.g. item or line-item`;
   }
   const names = resourceNames(resource);
-  for (const word of [names.name, names.names]) {
-    if (GO_RESERVED.has(word)) {
-      return `invalid resource "${resource}": "${word}" is a Go keyword, predeclared identifier or a package name of the generated code`;
-    }
+  const word = goReservedWord(names);
+  if (word !== undefined) {
+    return `invalid resource "${resource}": "${word}" is a Go keyword, predeclared identifier or a package name of the generated code`;
   }
   if (names.snake === names.snakes) {
     return `invalid resource "${resource}": its plural is the same word; choose a noun with a distinct plural`;
   }
   return undefined;
+}
+
+/**
+ * The Go keyword, predeclared identifier or generated-code name that a
+ * resource's lower-camel singular or plural (its Go variable names) would be, or undefined.
+ */
+export function goReservedWord(names: Pick<ResourceNames, 'name' | 'names'>): string | undefined {
+  return [names.name, names.names].find((w) => GO_RESERVED.has(w));
 }
 
 /** Every spelling of the resource that templates use (see templates/README.md). */

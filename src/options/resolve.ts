@@ -19,7 +19,11 @@ import {
   type OptionDecl,
   type RawAnswers,
   type Requirement,
+  type ResourcesOption,
 } from './model.js';
+import { promptResources } from './resource-prompts.js';
+import { validateResources } from './resource-spec.js';
+import type { ResourceSpec } from './resources.js';
 
 /**
  * The questions the resolver may ask. Production code passes @inquirer/prompts;
@@ -121,6 +125,14 @@ export function checkAnswersFile(data: unknown, file: string): RawAnswers {
   };
   if (!validate(record)) {
     for (const e of validate.errors ?? []) {
+      // validateResources says more, and names the resource and field.
+      if (e.instancePath === '/resources' || e.instancePath.startsWith('/resources/')) continue;
+      const excluded = /^#\/dependentSchemas\/([^/]+)\//.exec(e.schemaPath);
+      if (excluded) {
+        const o = optionByKeyOrThrow(excluded[1]!) as ResourcesOption;
+        add(`"${o.excludes.key}" and "${o.key}" exclude each other (${o.excludes.because}); drop "${o.excludes.key}"`);
+        continue;
+      }
       const rule = /^#\/allOf\/(\d+)\//.exec(e.schemaPath);
       if (rule) {
         // One line per broken dependency rule, from its `if`; the `then` details repeat it.
@@ -137,6 +149,7 @@ export function checkAnswersFile(data: unknown, file: string): RawAnswers {
   for (const [key, value] of Object.entries(record)) {
     const o = optionByKey(key);
     if (!o) continue;
+    if (o.type === 'resources') for (const p of validateResources(value)) add(p);
     if (o.type === 'string' && typeof value === 'string') {
       const problem = o.validate(value);
       if (problem) {
@@ -145,7 +158,7 @@ export function checkAnswersFile(data: unknown, file: string): RawAnswers {
         add(`"${key}": ${problem}`);
       }
     }
-    out[key] = value as string | boolean | string[];
+    out[key] = value as string | boolean | string[] | ResourceSpec[];
   }
   if (problems.length > 0) throw new UsageError(`${where}: ${problems.join('; ')}`);
   return out;
@@ -174,7 +187,7 @@ function schemaProblem(e: ErrorObject, record: Record<string, unknown>): string 
     return `invalid value for "${key}": ${shown} (expected an array of ${valid.join(', ')}, e.g. ["${valid[0]}"])`;
   }
   if (o.type === 'boolean') return `invalid value for "${key}": ${shown} (expected true or false)`;
-  return `invalid value for "${key}": ${shown} (expected a string${o.schema ? ` matching ${o.schema.pattern}` : ''})`;
+  return `invalid value for "${key}": ${shown} (expected a string${o.type === 'string' && o.schema ? ` matching ${o.schema.pattern}` : ''})`;
 }
 
 /**
@@ -259,7 +272,8 @@ export async function resolveAnswers(input: ResolveInput): Promise<Resolved> {
 }
 
 type Source = 'flag' | 'set' | 'file' | 'soft';
-type Given = Record<string, { value: string | boolean | string[]; source: Source }>;
+type Value = string | boolean | string[] | ResourceSpec[];
+type Given = Record<string, { value: Value; source: Source }>;
 
 /**
  * Fills in every answer in model order: a given value, else (for an option
@@ -276,13 +290,21 @@ async function settle(c: {
   lenient?: boolean;
   /** The only keys that may be asked (the wizard's preset path); the others take their defaults. */
   only?: readonly string[];
-}): Promise<Record<string, string | boolean | string[]>> {
-  const answers: Record<string, string | boolean | string[]> = {};
+}): Promise<Record<string, Value>> {
+  const answers: Record<string, Value> = {};
   const known = (r: Condition) => !c.lenient || r.key in c.given;
-  const refuse = (o: OptionDecl, value: string | boolean | string[], source: Source, r: Requirement) =>
+  const refuse = (o: OptionDecl, value: Value, source: Source, r: Requirement) =>
     new UsageError(refusal(o, value, source, r, c.file));
-  const step = (o: OptionDecl): { value: string | boolean | string[] } | 'ask' => {
+  const step = (o: OptionDecl): { value: Value | undefined } | 'ask' => {
     const g = c.given[o.key];
+    const excluder = (OPTIONS as readonly OptionDecl[]).find((x): x is ResourcesOption => x.type === 'resources' && x.excludes.key === o.key);
+    if (excluder && answers[excluder.key] !== undefined) {
+      const by = c.given[excluder.key];
+      if (g && g.source !== 'soft' && by && by.source !== 'soft') throw new UsageError(exclusion(o, g.source, excluder, by.source, c.file));
+      return { value: excluder.excludes.derive(answers[excluder.key] as ResourceSpec[]) };
+    }
+    // The single example resource was named: no resources to ask for.
+    if (o.type === 'resources' && !g && c.given[o.excludes.key]) return { value: undefined };
     if (o.needs && !holds(o.needs, answers)) {
       if (g && g.source !== 'soft' && g.value !== o.needs.otherwise && known(o.needs)) throw refuse(o, g.value, g.source, o.needs);
       return { value: o.needs.otherwise };
@@ -292,13 +314,19 @@ async function settle(c: {
       if (broken.length === 0) return { value: g.value };
       if (g.source !== 'soft') throw refuse(o, broken[0]!.value, g.source, broken[0]!.needs);
       const dropped = broken.map((b) => b.value);
-      return { value: Array.isArray(g.value) ? g.value.filter((v) => !dropped.includes(v)) : (defaultOf(o as Exclude<OptionDecl, { type: 'string' }>, answers) as string) };
+      return {
+        value: Array.isArray(g.value)
+          ? (g.value as string[]).filter((v) => !dropped.includes(v))
+          : (defaultOf(o as Exclude<OptionDecl, { type: 'string' | 'resources' }>, answers) as string),
+      };
     }
     return 'ask';
   };
   const fallback = (o: OptionDecl) =>
-    o.type === 'string' ? o.default({ directory: c.dir, answers }) : (defaultOf(o, answers) as string | boolean | string[]);
+    o.type === 'string' ? o.default({ directory: c.dir, answers }) : o.type === 'resources' ? undefined : (defaultOf(o, answers) as string | boolean | string[]);
   const finish = (o: OptionDecl, value: unknown, asked: boolean) => {
+    // No resources declared: the single example resource, and no `resources` key (the answers stay as before resources existed).
+    if (o.type === 'resources' && value === undefined) return;
     const checked = checkValue(o, value);
     if (!checked.ok) {
       throw new UsageError(
@@ -312,7 +340,10 @@ async function settle(c: {
   for (const o of OPTIONS as readonly OptionDecl[]) {
     const s = step(o);
     if (s !== 'ask') finish(o, s.value, false);
-    else if (c.lenient) answers[o.key] = fallback(o);
+    else if (c.lenient) {
+      const value = fallback(o);
+      if (value !== undefined) answers[o.key] = value;
+    }
     else if (!c.ask || (c.only && !c.only.includes(o.key))) finish(o, fallback(o), false);
     else finish(o, await askFor(c.ask, o, fallback(o), promptCheck(o, answers, c.given, c.file)), true);
   }
@@ -344,8 +375,14 @@ function promptCheck(o: OptionDecl, answers: AnswersView, given: Given, file: st
   };
 }
 
+/** The error line for an option given together with the one that replaces it: `--resource and --resource-spec exclude each other (…)`. */
+function exclusion(o: OptionDecl, source: Source, by: ResourcesOption, bySource: Source, file: string): string {
+  const spell = (x: OptionDecl, s: Source) => (s === 'flag' ? flagName(x) : s === 'set' ? `--set ${x.key}` : `"${x.key}" in ${file}`);
+  return `${spell(o, source)} and ${spell(by, bySource)} exclude each other (${by.excludes.because}); drop ${spell(o, source)}`;
+}
+
 /** The error line for a value that cannot apply: `--mesh istio needs --deploy k8s or helm (why)`. */
-function refusal(o: OptionDecl, value: string | boolean | string[], source: Source, r: Requirement, file: string): string {
+function refusal(o: OptionDecl, value: Value, source: Source, r: Requirement, file: string): string {
   const shown = Array.isArray(value) ? value.join(',') : String(value);
   const too = r.key === o.key ? ' too' : '';
   if (source === 'flag') return `--${o.key} ${shown} needs ${requirementText(r, 'flag')}${too} (${r.because})`;
@@ -357,10 +394,12 @@ function refusal(o: OptionDecl, value: string | boolean | string[], source: Sour
 async function askFor(
   p: Prompter,
   o: OptionDecl,
-  fallback: string | boolean | readonly string[],
+  fallback: string | boolean | readonly string[] | undefined,
   check: (value: string | string[]) => string | true,
-): Promise<string | boolean | string[]> {
+): Promise<Value | undefined> {
   switch (o.type) {
+    case 'resources':
+      return promptResources(p, o.prompt);
     case 'list':
       return p.checkbox({
         message: o.prompt,

@@ -6,10 +6,13 @@ import { OPTIONS, type Answers, type OptionDecl } from '../options/model.js';
  */
 export function summaryRows(answers: Answers, files: number, directory: string): string[] {
   const view = answers as unknown as Record<string, string | boolean | readonly string[]>;
-  const rows: [string, string][] = (OPTIONS as readonly OptionDecl[]).map((o) => {
-    const v = view[o.key];
-    return [o.key, Array.isArray(v) ? (v.length === 0 ? 'none' : v.join(', ')) : typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v)];
-  });
+  const rows: [string, string][] = (OPTIONS as readonly OptionDecl[])
+    .filter((o) => view[o.key] !== undefined)
+    .map((o) => {
+      // resources: their names.
+      const v = o.type === 'resources' ? (view[o.key] as unknown as { name: string }[]).map((r) => r.name) : view[o.key];
+      return [o.key, Array.isArray(v) ? (v.length === 0 ? 'none' : v.join(', ')) : typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v)];
+    });
   rows.push(['files', `${files} in ${directory}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);

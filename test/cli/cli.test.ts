@@ -130,7 +130,7 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
       name: 'unknown key in the answers file',
       args: ['svc', '--answers', 'a.json'],
       setup: (d) => writeFile(join(d, 'a.json'), '{"router": "chi", "colour": "red"}\n'),
-      stderr: ['unknown key "colour"', 'valid: name, module, resource, router, db, cache, logger, metrics, tracing'],
+      stderr: ['unknown key "colour"', 'valid: name, module, resources, resource, router, db, cache, logger, metrics, tracing'],
     },
     {
       name: 'invalid value in the answers file',
@@ -182,6 +182,34 @@ describe('bad input: exit 2, one line on stderr naming what is valid, nothing wr
       args: ['svc', '--answers', 'a.json', '--yes'],
       setup: (d) => writeFile(join(d, 'a.json'), '{"deploy": ["docker"], "mesh": "linkerd"}\n'),
       stderr: ['answers file a.json: "mesh": "linkerd" needs "deploy" to include "k8s" or "helm"'],
+    },
+    {
+      name: 'a bad resources spec in the answers file',
+      args: ['svc', '--answers', 'a.json', '--yes'],
+      setup: (d) =>
+        writeFile(
+          join(d, 'a.json'),
+          JSON.stringify({ resources: [{ name: 'order', fields: [{ name: 'customer_id', type: 'ref', ref: 'customer' }, { name: 'status', type: 'enum', values: ['a'], default: 'b' }] }] }),
+        ),
+      stderr: [
+        'answers file a.json: order.customer_id: ref "customer" names no earlier resource',
+        'order.status: default "b" is not one of the values (valid: a)',
+      ],
+    },
+    {
+      name: 'a --resource-spec syntax error',
+      args: ['svc', '--yes', '--resource-spec', 'customer:email=strin'],
+      stderr: ['✖ --resource-spec at column 16 of "customer:email=strin": expected a type (string, text, int, float, bool, time, date, uuid, enum, ref), found "strin"'],
+    },
+    {
+      name: 'a --resource-spec that does not validate',
+      args: ['svc', '--yes', '--resource-spec', 'customer:total=int(min=5,max=1)'],
+      stderr: ['✖ customer.total: min 5 is greater than max 1'],
+    },
+    {
+      name: '--resource together with --resource-spec',
+      args: ['svc', '--yes', '--resource', 'item', '--resource-spec', 'customer:email=string'],
+      stderr: ['✖ --resource and --resource-spec exclude each other (the declared resources replace the single example resource); drop --resource'],
     },
     {
       name: 'a directory whose name cannot be a service name',
@@ -305,10 +333,12 @@ describe('options', () => {
       expect(Object.keys(o).filter((k) => !['needs', 'choiceNeeds', 'defaultWhen'].includes(k)).sort()).toEqual(
         o.type === 'choice' || o.type === 'list'
           ? ['choices', 'default', 'description', 'flag', 'key', 'type']
-          : ['default', 'description', 'flag', 'key', 'type'],
+          : o.type === 'resources'
+            ? ['default', 'description', 'excludes', 'fieldTypes', 'flag', 'key', 'type']
+            : ['default', 'description', 'flag', 'key', 'type'],
       );
-      expect(o.flag).toMatch(/^--(\[no-\])?[a-z]+$/);
-      expect(['string', 'choice', 'boolean', 'list']).toContain(o.type);
+      expect(o.flag).toMatch(/^--(\[no-\])?[a-z]+(-[a-z]+)?$/);
+      expect(['string', 'choice', 'boolean', 'list', 'resources']).toContain(o.type);
     }
   });
 
@@ -338,6 +368,30 @@ describe('options', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     for (const o of describeOptions()) expect(r.stdout).toContain(o.flag);
     for (const p of ['minimal', 'standard', 'full']) expect(r.stdout).toContain(p);
+  });
+});
+
+describe('resources', () => {
+  const SHOP = fileURLToPath(new URL('../support/specs/shop.json', import.meta.url));
+  const listing = (stdout: string) => stdout.trimEnd().split('\n').map((l) => l.split('\t')[0]!);
+
+  it('a spec in an answers file renders every resource; its flag form (options --answers) renders the same files', async () => {
+    const dir = await freshDir();
+    const byFile = await cli(dir, ['x', '--answers', SHOP, '--yes', '--no-git', '--dry-run']);
+    expect(byFile.exitCode, byFile.stderr).toBe(0);
+    const files = listing(byFile.stdout);
+    for (const f of ['internal/domain/customer.go', 'internal/domain/order.go', 'internal/domain/person.go']) expect(files).toContain(f);
+    expect(byFile.stderr).toMatch(/^\s+resources\s+customer, order, person$/m);
+
+    const printed = await cli(dir, ['options', '--answers', SHOP]);
+    expect(printed.exitCode, printed.stderr).toBe(0);
+    expect(printed.stdout).toMatch(/^--resource-spec 'customer:email=string\(max=320,unique\),vip=bool\(default=false\)' --resource-spec 'order\/orders:/);
+    // The printed line is shell words: let a shell split it, as a CI script would.
+    const words = JSON.parse(execFileSync('sh', ['-c', `node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- ${printed.stdout.trim()}`], { encoding: 'utf8' })) as string[];
+    const byFlags = await cli(dir, ['x', ...words, '--yes', '--no-git', '--dry-run']);
+    expect(byFlags.exitCode, byFlags.stderr).toBe(0);
+    expect(byFlags.stdout).toBe(byFile.stdout);
+    expect(await tree(dir)).toEqual({});
   });
 });
 
@@ -412,12 +466,42 @@ describe('the wizard, at a terminal', () => {
     expect(await tree(dir)).toEqual(before);
   });
 
+  it('resources typed at the prompts (a resource, its fields one by one) end up in the recorded answers', async () => {
+    const dir = await freshDir();
+    const enter = (expect: string) => ({ expect, send: '\r' });
+    const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
+      { expect: 'Start from', send: `${DOWN}${DOWN}${DOWN}\r` },
+      enter('Service name'),
+      enter('Go module path'),
+      { expect: 'Define your own resources', send: 'y\r' },
+      { expect: 'Resource name', send: 'customer\r' },
+      enter('Plural of customer'),
+      { expect: 'Field name of customer', send: 'email\r' },
+      enter('Type of customer.email'),
+      { expect: 'Maximum length', send: '320\r' },
+      enter('Minimum length'),
+      enter('Is customer.email optional'),
+      { expect: 'Must customer.email be unique', send: 'y\r' },
+      enter('Default of customer.email'),
+      enter('Add another field to customer'),
+      enter('Add another resource'),
+      ...['HTTP router', 'Database', 'Cache', 'Log backend', 'Prometheus metrics', 'OpenTelemetry tracing', 'API authentication'].map(enter),
+      ...['Message broker', 'API transport', 'Deploy artifacts', 'CI workflow', 'Service mesh', 'Ingress', 'Create svc in svc\\?'].map(enter),
+    ]);
+    expect(r.failedStep, r.output).toBeNull();
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).not.toContain('Example resource');
+    const state = JSON.parse(await readFile(join(dir, 'svc', '.create-service', 'state.json'), 'utf8')) as { answers: Record<string, unknown> };
+    expect(state.answers).toMatchObject({ resource: 'customer', resources: [{ name: 'customer', fields: [{ name: 'email', type: 'string', max: 320, unique: true }] }] });
+    expect(existsSync(join(dir, 'svc', 'internal', 'domain', 'customer.go'))).toBe(true);
+  });
+
   it('customising asks every question that can apply, and skips the ones that cannot', async () => {
     const dir = await freshDir();
     const enter = (expect: string) => ({ expect, send: '\r' });
     const r = await pty(dir, ['svc', '--no-install', '--no-git'], [
       { expect: 'Start from', send: `${DOWN}${DOWN}${DOWN}\r` },
-      ...['Service name', 'Go module path', 'Example resource', 'HTTP router', 'Database', 'Cache', 'Log backend'].map(enter),
+      ...['Service name', 'Go module path', 'Define your own resources', 'Example resource', 'HTTP router', 'Database', 'Cache', 'Log backend'].map(enter),
       ...['Prometheus metrics', 'OpenTelemetry tracing', 'API authentication', 'Message broker', 'API transport'].map(enter),
       // Untick compose and k8s: Docker only, so the mesh and ingress questions cannot apply.
       { expect: 'Deploy artifacts', send: `${DOWN} ${DOWN} \r` },
@@ -526,6 +610,7 @@ describe('at a terminal', () => {
       { expect: 'Start from', send: `${DOWN}${DOWN}${DOWN}\r` },
       { expect: 'Service name', send: 'orders-api\r' },
       { expect: 'Go module path \\(example\\.com/orders-api\\)', send: '\r' },
+      { expect: 'Define your own resources', send: '\r' },
       { expect: 'Example resource', send: 'line-item\r' },
       { expect: 'HTTP router', send: `${DOWN}${DOWN}\r` },
       { expect: 'Database', send: `${DOWN}\r` },

@@ -29,7 +29,7 @@ const options = OPTIONS as readonly OptionDecl[];
 function allAnswerSets(): Answers[] {
   let sets: Record<string, string | boolean | string[]>[] = [{ name: 'orders', module: 'example.com/orders', resource: 'item' }];
   for (const o of options) {
-    if (o.type === 'string') continue;
+    if (o.type === 'string' || o.type === 'resources') continue;
     const values: (string | boolean | string[])[] =
       o.type === 'choice'
         ? o.choices.map((c) => c.value)
@@ -83,7 +83,7 @@ describe('the option model reaches every surface', () => {
     expect(described.map((d) => d.key)).toEqual(options.map((o) => o.key));
     for (const [i, o] of options.entries()) {
       const d = described[i]!;
-      expect(d.flag).toBe(o.type === 'boolean' ? `--[no-]${o.key}` : `--${o.key}`);
+      expect(d.flag).toBe(o.type === 'boolean' ? `--[no-]${o.key}` : o.type === 'resources' ? '--resource-spec' : `--${o.key}`);
       expect(d.type).toBe(o.type);
       expect(d.description).toBe(o.description);
       expect(d.description.length).toBeGreaterThan(0);
@@ -98,6 +98,7 @@ describe('the option model reaches every surface', () => {
         expect(d).not.toHaveProperty('choices');
       }
       if (o.type === 'boolean') expect(typeof d.default).toBe('boolean');
+      else if (o.type === 'resources') expect(d.default).toEqual([]);
       else if (o.type !== 'list') expect(typeof d.default).toBe('string');
     }
   });
@@ -153,6 +154,8 @@ describe('the option model reaches every surface', () => {
       if (o.type === 'boolean') {
         expect(help).toMatch(new RegExp(`^\\s+--${o.key}\\s`, 'm'));
         expect(help).toMatch(new RegExp(`^\\s+--no-${o.key}\\s`, 'm'));
+      } else if (o.type === 'resources') {
+        expect(help).toMatch(new RegExp(`^\\s+${o.flag} <${o.valueName}>\\s`, 'm'));
       } else {
         expect(help).toMatch(new RegExp(`^\\s+--${o.key} <${o.valueName}>\\s`, 'm'));
       }

@@ -132,8 +132,8 @@ describe('resolveAnswers: precedence', () => {
     const p = fakePrompter();
     const { answers } = await resolveAnswers(input({ preset: name, interactive: true, prompter: p }));
     expect(answers).toMatchObject((PRESETS as Record<string, { answers: object }>)[name]!.answers);
-    // Only the options a preset does not set (name, module, resource) are asked.
-    expect(p.asked.map((q) => q.message)).toEqual([prompt('name'), prompt('module'), prompt('resource')]);
+    // Only the options a preset does not set (name, module, resources, resource) are asked.
+    expect(p.asked.map((q) => q.message)).toEqual([prompt('name'), prompt('module'), prompt('resources'), prompt('resource')]);
   });
 });
 
@@ -145,7 +145,7 @@ describe('resolveAnswers: prompting', () => {
     );
     expect(directory).toBe('orders');
     expect(p.asked.map((q) => q.message)).toEqual(
-      ['name', 'module', 'resource', 'db', 'cache', 'logger', 'tracing', 'auth', 'queue', 'transport', 'deploy', 'ci', 'mesh', 'ingress'].map(prompt),
+      ['name', 'module', 'resources', 'resource', 'db', 'cache', 'logger', 'tracing', 'auth', 'queue', 'transport', 'deploy', 'ci', 'mesh', 'ingress'].map(prompt),
     );
     const byMessage = Object.fromEntries(p.asked.map((q) => [q.message, q]));
     expect(byMessage[prompt('name')]).toMatchObject({ kind: 'input', default: 'orders' });
@@ -333,7 +333,7 @@ describe('checkAnswersFile', () => {
   it('rejects an unknown key and names the valid keys', () => {
     expect(() => checkAnswersFile({ router: 'chi', colour: 'red' }, 'a.json')).toThrow(
       new UsageError(
-        'answers file a.json: unknown key "colour" (valid: name, module, resource, router, db, cache, logger, metrics, tracing, auth, queue, transport, deploy, ci, mesh, ingress)',
+        'answers file a.json: unknown key "colour" (valid: name, module, resources, resource, router, db, cache, logger, metrics, tracing, auth, queue, transport, deploy, ci, mesh, ingress)',
       ),
     );
   });
@@ -362,7 +362,7 @@ describe('checkAnswersFile', () => {
 
   it('names every key that is wrong, in one line', () => {
     expect(() => checkAnswersFile({ cache: 'memcached', metrics: 'yes', colour: 'red' }, 'a.json')).toThrow(
-      'answers file a.json: unknown key "colour" (valid: name, module, resource, router, db, cache, logger, metrics, tracing, auth, queue, transport, deploy, ci, mesh, ingress); invalid value for "cache": "memcached" (valid: redis, memory, none); invalid value for "metrics": "yes" (expected true or false)',
+      'answers file a.json: unknown key "colour" (valid: name, module, resources, resource, router, db, cache, logger, metrics, tracing, auth, queue, transport, deploy, ci, mesh, ingress); invalid value for "cache": "memcached" (valid: redis, memory, none); invalid value for "metrics": "yes" (expected true or false)',
     );
   });
 
