@@ -361,7 +361,7 @@ describe('options', () => {
       expect(state.answers, `${variant}: ${flags.join(' ')}`).toEqual(answers);
       expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`with \`${flags.join(' ')}\``);
     }
-  });
+  }, 5 * 60_000);
 
   it('without flags lists every flag and the presets', async () => {
     const r = await cli(work, ['options']);

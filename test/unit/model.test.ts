@@ -345,7 +345,7 @@ describe('contributions', () => {
       if (!ok) bad.push(JSON.stringify(a));
     }
     expect(bad.slice(0, 5)).toEqual([]);
-  });
+  }, 3 * 60_000);
 });
 
 describe('the model and the repository agree', () => {
