@@ -21,11 +21,15 @@ export function spread(values: number[]): Spread {
 
 export interface WrkResult {
   rps: number;
+  /** Requests per second answered 2xx or 3xx (wrk's "Non-2xx or 3xx responses" taken out). */
+  okRps: number;
   requests: number;
   non2xx: number;
   socketErrors: number;
   p50ms: number;
   p99ms: number;
+  /** The server's CPU time (utime + stime) per request, set by the caller that knows its pid; NaN if not. */
+  cpuUsPerRequest: number;
 }
 
 /** Runs wrk (closed loop: each connection sends its next request when the previous answer arrives). */
@@ -38,13 +42,18 @@ export async function wrk(url: string, o: { seconds: number; conns: number; cpus
     return m ? Number(m[1]) : 0;
   };
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const rps = num(/Requests\/sec:\s+([\d.]+)/);
+  const requests = num(/(\d+) requests in/);
+  const non2xx = num(/Non-2xx or 3xx responses: (\d+)/);
   return {
-    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    rps,
+    okRps: requests > 0 ? (rps * Math.max(0, requests - non2xx)) / requests : 0,
     requests: num(/(\d+) requests in/),
     non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
     socketErrors: socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
     p50ms: wrkLatency(out, '50%'),
     p99ms: wrkLatency(out, '99%'),
+    cpuUsPerRequest: Number.NaN,
   };
 }
 
@@ -95,6 +104,8 @@ export const fmt = {
   n: (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–'),
   ms: (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : '–'),
   pct: (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '–'),
+  /** A ratio as a factor, e.g. 1.27×. */
+  x: (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '–'),
   spread: (s: Spread, digits = 0) => `${fmt.n(s.median, digits)} (${fmt.n(s.min, digits)}–${fmt.n(s.max, digits)})`,
   mb: (kb: number) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MiB` : '–'),
 };

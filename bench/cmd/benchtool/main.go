@@ -2,6 +2,7 @@
 // reliability suite, in one binary so that one build serves both:
 //
 //	benchtool hello -addr 127.0.0.1:0   the bare net/http hello-world server: the physical floor
+//	                [-body FILE]        (answering FILE as JSON; -redis ADDR: read it from Redis first)
 //	benchtool sink  -addr 127.0.0.1:0   an OTLP/HTTP trace sink that accepts and discards spans
 //	benchtool load  [flags]             an open- or closed-loop HTTP load generator (JSON report)
 //

@@ -19,6 +19,9 @@ import (
 // handler writing a fixed body. It is the floor the generated service is
 // measured against: everything it does beyond this costs throughput.
 //
+// With -body FILE it answers with that file's bytes as application/json
+// (the benchmark passes the item JSON every server returns).
+//
 // With -redis ADDR each request first reads one key from Redis over a pool
 // of plain TCP connections (one RESP GET, no client library), and answers
 // with the value: the floor of a GET served from a Redis cache, one network
@@ -27,26 +30,35 @@ func hello(args []string) error {
 	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	redisAddr := fs.String("redis", "", "Redis address (host:port): read a key from it on every request")
+	bodyFile := fs.String("body", "", "answer with this file's bytes as application/json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	body := []byte("hello, world\n")
+	body, contentType := []byte("hello, world\n"), "text/plain; charset=utf-8"
+	if *bodyFile != "" {
+		b, err := os.ReadFile(*bodyFile)
+		if err != nil {
+			return err
+		}
+		body, contentType = b, "application/json"
+	}
 	if *redisAddr != "" {
-		h, err := redisHello(*redisAddr, body)
+		h, err := redisHello(*redisAddr, body, contentType)
 		if err != nil {
 			return err
 		}
 		return serve(*addr, h)
 	}
 	return serve(*addr, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Content-Type", contentType)
 		_, _ = w.Write(body)
 	}))
 }
 
 // redisHello sets a key to body in the Redis at addr and returns a handler
-// that GETs it on every request over a pool of up to 64 connections.
-func redisHello(addr string, body []byte) (http.Handler, error) {
+// that GETs it on every request over a pool of up to 64 connections and
+// answers with it as contentType.
+func redisHello(addr string, body []byte, contentType string) (http.Handler, error) {
 	const key = "benchtool:hello"
 	type conn struct {
 		c  net.Conn
@@ -116,7 +128,7 @@ func redisHello(addr string, body []byte) (http.Handler, error) {
 		default:
 			_ = cn.c.Close()
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Content-Type", contentType)
 		_, _ = w.Write(v)
 	}), nil
 }
