@@ -1,11 +1,12 @@
 import { checkbox, confirm, input, select } from '@inquirer/prompts';
 import { Command, CommanderError, Option } from 'commander';
 import { resolve as resolvePath } from 'node:path';
+import { addField, addResource, removeField, withAnswersFile } from './commands/add.js';
 import { create, readAnswersFile } from './commands/create.js';
 import { printOptions } from './commands/options.js';
 import { checkCommand } from './commands/check.js';
 import { diffCommand } from './commands/diff.js';
-import { upgradeCommand } from './commands/upgrade.js';
+import { upgradeCommand, type UpgradeCommand } from './commands/upgrade.js';
 import { CancelledError, UsageError } from './errors.js';
 import { OPTIONS, PRESETS, type OptionDecl, type RawAnswers } from './options/model.js';
 import { ciSet, isInteractive, type Prompter } from './options/resolve.js';
@@ -141,36 +142,72 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
 
   const where = (opts: { cwd?: string }) => (opts.cwd === undefined ? io.cwd : resolvePath(io.cwd, opts.cwd));
   const cwdOption = () => new Option('--cwd <dir>', 'run in this generated project instead of the current directory');
-  program
-    .command('upgrade')
-    .description('re-render with this version and the recorded answers (plus --set), merging with your edits')
-    .addOption(new Option('--set <key=value>', 'change an answer (repeatable), e.g. --set cache=none').argParser((v: string, prev: string[] = []) => [...prev, v]))
-    .option('--dry-run', 'print the per-file plan and the diff; write nothing')
-    .option('-y, --yes', 'never prompt: default new options, apply without asking')
+  // What upgrade, add and remove share: the options of an upgrade run, and how they become an UpgradeCommand.
+  const upgradeOptions = (c: Command, withSet: boolean) => {
+    if (withSet) c.addOption(new Option('--set <key=value>', 'change an answer (repeatable), e.g. --set cache=none').argParser((v: string, prev: string[] = []) => [...prev, v]));
+    return c
+      .option('--dry-run', 'print the per-file plan and the diff; write nothing')
+      .option('-y, --yes', 'never prompt: default new options, apply without asking')
+      .option('--force', 'start even with uncommitted changes or without git (not recommended)')
+      .option('--no-build', 'skip `go build ./...` after a finished upgrade (it reports what no longer compiles)')
+      .addOption(cwdOption())
+      .option('--no-color', 'no colour in output (also when NO_COLOR is set)');
+  };
+  const upgradeCmd = (opts: Record<string, unknown>): UpgradeCommand => {
+    const yes = Boolean(opts.yes);
+    return {
+      cwd: where(opts),
+      sets: (opts.set as string[] | undefined) ?? [],
+      dryRun: Boolean(opts.dryRun),
+      yes,
+      continue: Boolean(opts.continue),
+      abort: Boolean(opts.abort),
+      force: Boolean(opts.force),
+      build: opts.build !== false,
+      allowDataLoss: Boolean(opts.allowDataLoss),
+      interactive: isInteractive({ stdinIsTTY: io.stdinIsTTY, env: io.env, yes }),
+      prompter: inquirer,
+      ui: io.ui,
+      stdout: io.stdout,
+      templates: TEMPLATES_DIR,
+      generator: GENERATOR,
+    };
+  };
+  const dataLoss = () => new Option('--allow-data-loss', 'allow schema changes that drop columns or tables (their data is lost)');
+  upgradeOptions(
+    program.command('upgrade').description('re-render with this version and the recorded answers (plus --answers, --set), merging with your edits'),
+    true,
+  )
+    .option('--answers <file>', 'change the recorded answers to this answers file\'s (e.g. edited resources), then --set')
+    .addOption(dataLoss())
     .option('--continue', 'finish an upgrade that stopped with conflicts (refuses while markers remain)')
     .option('--abort', 'undo an unfinished upgrade: restore the tree exactly as it was')
-    .option('--force', 'start even with uncommitted changes or without git (not recommended)')
-    .option('--no-build', 'skip `go build ./...` after a finished upgrade (it reports what no longer compiles)')
-    .addOption(cwdOption())
-    .option('--no-color', 'no colour in output (also when NO_COLOR is set)')
     .action(async (opts: Record<string, unknown>) => {
-      const yes = Boolean(opts.yes);
-      await upgradeCommand({
-        cwd: where(opts),
-        sets: (opts.set as string[] | undefined) ?? [],
-        dryRun: Boolean(opts.dryRun),
-        yes,
-        continue: Boolean(opts.continue),
-        abort: Boolean(opts.abort),
-        force: Boolean(opts.force),
-        build: opts.build !== false,
-        interactive: isInteractive({ stdinIsTTY: io.stdinIsTTY, env: io.env, yes }),
-        prompter: inquirer,
-        ui: io.ui,
-        stdout: io.stdout,
-        templates: TEMPLATES_DIR,
-        generator: GENERATOR,
-      });
+      const cmd = upgradeCmd(opts);
+      if (typeof opts.answers === 'string') {
+        const file = (await readAnswersFile(resolvePath(io.cwd, opts.answers), opts.answers)) as Record<string, unknown>;
+        cmd.edit = (recorded) => withAnswersFile(recorded, file);
+      }
+      await upgradeCommand(cmd);
+    });
+
+  const add = program.command('add').description('add a resource or a field: records it and upgrades (a new migration, your edits merged)');
+  upgradeOptions(add.command('resource').description('add resources, in the --resource-spec form').argument('<spec>', "e.g. 'order:customer_id=ref(customer),total_cents=int(min=0)'"), false).action(
+    async (spec: string, opts: Record<string, unknown>) => {
+      await addResource(upgradeCmd(opts), spec);
+    },
+  );
+  upgradeOptions(
+    add.command('field').description('add fields to a resource').argument('<resource>', 'the resource, singular').argument('<fields>', "e.g. 'note=text(optional)' or 'priority=int(default=3)'"),
+    false,
+  ).action(async (resource: string, fields: string, opts: Record<string, unknown>) => {
+    await addField(upgradeCmd(opts), resource, fields);
+  });
+  const remove = program.command('remove').description('remove a field: records it and upgrades (a new migration drops the column)');
+  upgradeOptions(remove.command('field').description('remove a field of a resource').argument('<resource>', 'the resource, singular').argument('<field>', 'the field'), false)
+    .addOption(dataLoss())
+    .action(async (resource: string, field: string, opts: Record<string, unknown>) => {
+      await removeField(upgradeCmd(opts), resource, field);
     });
 
   program
@@ -191,7 +228,11 @@ export function buildProgram(io: { ui: Ui; stdout: NodeJS.WritableStream; stderr
     );
 
   // Subcommands inherit the output settings; their errors point at their own --help.
-  for (const c of program.commands) c.configureOutput({ outputError: (s) => io.ui.error(usageLine(s, `create-service ${c.name()}`)) });
+  const configure = (c: Command, path: string): void => {
+    c.configureOutput({ outputError: (s) => io.ui.error(usageLine(s, `create-service ${path}`)) });
+    for (const sub of c.commands) configure(sub, `${path} ${sub.name()}`);
+  };
+  for (const c of program.commands) configure(c, c.name());
   return program;
 }
 

@@ -15,6 +15,10 @@ export interface UpgradeCommand {
   continue: boolean;
   abort: boolean;
   force: boolean;
+  /** Changes to the recorded answers (`--answers`, `add`, `remove`), see UpgradeContext.edit. */
+  edit?: (recorded: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /** `--allow-data-loss`: schema changes may drop columns and tables. */
+  allowDataLoss?: boolean;
   /** Run `go build ./...` after a finished upgrade (`--no-build` turns it off). */
   build: boolean;
   interactive: boolean;
@@ -42,6 +46,8 @@ export async function upgradeCommand(cmd: UpgradeCommand): Promise<UpgradeResult
     dryRun: cmd.dryRun,
     force: cmd.force,
     build: cmd.build,
+    ...(cmd.edit ? { edit: cmd.edit } : {}),
+    allowDataLoss: cmd.allowDataLoss === true,
     action: cmd.abort ? 'abort' : cmd.continue ? 'continue' : 'start',
     ui: cmd.ui,
     stdout: cmd.stdout,

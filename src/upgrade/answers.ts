@@ -1,7 +1,8 @@
 import { UsageError } from '../errors.js';
 import { checkValue, OPTIONS, optionByKey, type Answers, type OptionDecl, type RawAnswers } from '../options/model.js';
 import { resolveAnswers, type Prompter } from '../options/resolve.js';
-import { ANSWERS_SCHEMA_VERSION } from '../render/render.js';
+import type { ResourceSpec } from '../options/resources.js';
+import { ANSWERS_SCHEMA_VERSION, resourceSpecs } from '../render/render.js';
 
 /**
  * Parses `--set key=value` arguments into raw answers, checking every key and
@@ -71,7 +72,11 @@ export async function upgradeAnswers(input: {
     if (!checked.ok) throw new UsageError(`recorded answer ${key}=${JSON.stringify(value)} is no longer valid (${checked.error}); choose one with --set ${key}=<value>`);
     recorded[key] = checked.value;
   }
-  const added = (OPTIONS as readonly OptionDecl[]).map((o) => o.key).filter((k) => !(k in input.recorded) && !(k in input.sets));
+  // `resources` is absent by design when a project has the single example resource: not a new option.
+  const added = (OPTIONS as readonly OptionDecl[])
+    .filter((o) => o.type !== 'resources')
+    .map((o) => o.key)
+    .filter((k) => !(k in input.recorded) && !(k in input.sets));
   const { answers } = await resolveAnswers({
     directory: input.directory,
     flags: input.sets,
@@ -90,6 +95,30 @@ export function describeAnswerChanges(from: Readonly<Record<string, unknown>>, t
   const show = (v: unknown) => (v === undefined ? '(new)' : Array.isArray(v) ? (v.length === 0 ? 'none' : v.join(',')) : String(v));
   return (OPTIONS as readonly OptionDecl[])
     .filter((o) => JSON.stringify(from[o.key]) !== JSON.stringify(view[o.key]))
-    .map((o) => `${o.key}: ${show(from[o.key])} → ${show(view[o.key])}`)
+    .map((o) =>
+      o.type === 'resources'
+        ? `resources: ${resourcesChange(resourceSpecs(from as unknown as Answers), resourceSpecs(to))}`
+        : `${o.key}: ${show(from[o.key])} → ${show(view[o.key])}`,
+    )
     .join(', ');
+}
+
+/** `+customer, order +note -legacy`: resources added or removed, and the fields added or removed per resource. */
+function resourcesChange(before: readonly ResourceSpec[], after: readonly ResourceSpec[]): string {
+  const parts: string[] = [];
+  for (const r of before) if (!after.some((a) => a.name === r.name)) parts.push(`-${r.name}`);
+  for (const r of after) {
+    const old = before.find((b) => b.name === r.name);
+    if (!old) {
+      parts.push(`+${r.name}`);
+      continue;
+    }
+    const fields = [
+      ...r.fields.filter((f) => !old.fields.some((o) => o.name === f.name)).map((f) => `+${f.name}`),
+      ...old.fields.filter((f) => !r.fields.some((n) => n.name === f.name)).map((f) => `-${f.name}`),
+      ...r.fields.filter((f) => old.fields.some((o) => o.name === f.name && JSON.stringify(o) !== JSON.stringify(f))).map((f) => `~${f.name}`),
+    ];
+    if (fields.length > 0) parts.push(`${r.name} ${fields.join(' ')}`);
+  }
+  return parts.length > 0 ? parts.join(', ') : 'unchanged';
 }

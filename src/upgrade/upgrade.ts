@@ -43,6 +43,11 @@ export interface UpgradeContext {
   /** Allow a dirty tree (or no git at all). */
   force: boolean;
   action: 'start' | 'continue' | 'abort';
+  /**
+   * Changes the recorded answers before --set applies (`upgrade --answers`,
+   * `add resource`, `add field`, `remove field`); the result is checked like any answers.
+   */
+  edit?: (recorded: Readonly<Record<string, unknown>>) => Record<string, unknown>;
   /** Allows schema changes that drop columns or tables (`--allow-data-loss`). */
   allowDataLoss?: boolean;
   /** After a finished upgrade, run `go build ./...` and report what no longer compiles. */
@@ -73,7 +78,7 @@ export interface UpgradeResult {
  * nothing written) for bad input.
  */
 export async function upgrade(ctx: UpgradeContext): Promise<UpgradeResult> {
-  if (ctx.action !== 'start' && (ctx.sets.length > 0 || ctx.dryRun)) {
+  if (ctx.action !== 'start' && (ctx.sets.length > 0 || ctx.dryRun || ctx.edit)) {
     throw new UsageError(`--${ctx.action} takes no --set or --dry-run; it ${ctx.action === 'abort' ? 'undoes' : 'finishes'} the upgrade as it was started`);
   }
   const sets = parseSets(ctx.sets);
@@ -90,8 +95,9 @@ export async function upgrade(ctx: UpgradeContext): Promise<UpgradeResult> {
   }
   checkGenerator(state.generator, ctx.generator);
   if (!ctx.dryRun) await checkClean(ctx, dir, repo);
+  const recorded = state.answers as unknown as Record<string, unknown>;
   const resolved = await upgradeAnswers({
-    recorded: state.answers as unknown as Record<string, unknown>,
+    recorded: ctx.edit ? ctx.edit(recorded) : recorded,
     answersSchemaVersion: state.answersSchemaVersion,
     sets,
     directory: dir,
