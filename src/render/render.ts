@@ -207,9 +207,13 @@ export const PARTS_DIR = 'parts/';
 /** `{{> name}}` and `{{#> name}}` references in a template's source. */
 const PART_REFERENCE = /\{\{#?>\s*([\w./-]+)/g;
 
-/** The part names a template source refers to. */
+/** `{{#*inline "name"}}`: a partial the template defines for itself. */
+const INLINE_PARTIAL = /\{\{#\*inline\s+"([\w./-]+)"/g;
+
+/** The part names a template source refers to, less the inline partials it defines itself. */
 export function partReferences(source: string): string[] {
-  return [...source.matchAll(PART_REFERENCE)].map((m) => m[1] as string);
+  const inline = new Set([...source.matchAll(INLINE_PARTIAL)].map((m) => m[1] as string));
+  return [...source.matchAll(PART_REFERENCE)].map((m) => m[1] as string).filter((name) => !inline.has(name));
 }
 
 /**

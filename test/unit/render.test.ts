@@ -353,6 +353,11 @@ describe('loadTemplates', () => {
 });
 
 describe('template parts in templates/', () => {
+  it('partReferences leaves out the inline partials a template defines for itself', () => {
+    const source = '{{#*inline "check"}}x{{/inline}}{{> check}}{{> readme/config}}{{#> layout}}{{/layout}}';
+    expect(partReferences(source)).toEqual(['readme/config', 'layout']);
+  });
+
   it('every {{> slot}} a template names is filled by at least one option folder (a misspelt slot fails here)', async () => {
     const { readdir, readFile } = await import('node:fs/promises');
     const root = join(__dirname, '..', '..', 'templates');
