@@ -4,8 +4,12 @@ import Handlebars from 'handlebars';
  * A Handlebars environment of our own (never the shared global one) with the
  * helpers templates may use: eq, ne, and, or, not, includes (list membership),
  * a (the English indefinite article before a word: `{{a resource.title}}` →
- * "an item", "a user"). Output is not
- * HTML-escaped: templates produce Go, YAML and Markdown.
+ * "an item", "a user"), add (integer sum: `${{add @index 2}}` numbers SQL
+ * placeholders from a loop), padEnd (a value padded with spaces to a width:
+ * `{{padEnd column 11}}` aligns SQL columns; a longer value is left whole),
+ * maxLength (the length of the longest `key` of a list's items: with padEnd
+ * it aligns Go struct fields the way gofmt does, `{{padEnd names (maxLength resources "names")}}`).
+ * Output is not HTML-escaped: templates produce Go, YAML and Markdown.
  *
  * Strict mode only checks `{{field}}`; a helper argument such as the `dbms` in
  * `{{#if (eq dbms "postgres")}}` is looked up leniently. No context value is
@@ -41,6 +45,21 @@ export function createEngine(): typeof Handlebars {
   hb.registerHelper('a', (...all: unknown[]) => {
     const [word] = args('a', all);
     return `${indefiniteArticle(String(word))} ${String(word)}`;
+  });
+  hb.registerHelper('add', (...all: unknown[]) => {
+    const given = args('add', all);
+    if (given.length === 0 || !given.every((n) => Number.isInteger(n))) throw new Error('add: every argument must be an integer');
+    return (given as number[]).reduce((a, b) => a + b, 0);
+  });
+  hb.registerHelper('padEnd', (...all: unknown[]) => {
+    const [value, width] = args('padEnd', all);
+    if (!Number.isInteger(width)) throw new Error('padEnd: the width must be an integer');
+    return String(value).padEnd(width as number);
+  });
+  hb.registerHelper('maxLength', (...all: unknown[]) => {
+    const [list, key] = args('maxLength', all);
+    if (!Array.isArray(list) || typeof key !== 'string') throw new Error('maxLength: give a list and the name of a property of its items');
+    return Math.max(0, ...list.map((item) => String((item as Record<string, unknown>)[key]).length));
   });
   for (const name of ['if', 'unless', 'each', 'with']) {
     const builtin = hb.helpers[name] as (...all: unknown[]) => unknown;
