@@ -4,7 +4,9 @@ import Handlebars from 'handlebars';
  * A Handlebars environment of our own (never the shared global one) with the
  * helpers templates may use: eq, ne, and, or, not, includes (list membership),
  * a (the English indefinite article before a word: `{{a resource.title}}` →
- * "an item", "a user"). Output is not
+ * "an item", "a user"), add (integer sum: `{{add @index 2}}`, proto field numbers), protoGo
+ * (the Go name protoc-gen-go gives a snake_case proto field: `customer_id` → `CustomerId`), hasType
+ * (whether a list of fields holds one of a type: `{{#if (hasType resource.fields "date")}}`). Output is not
  * HTML-escaped: templates produce Go, YAML and Markdown.
  *
  * Strict mode only checks `{{field}}`; a helper argument such as the `dbms` in
@@ -37,6 +39,23 @@ export function createEngine(): typeof Handlebars {
     const [list, value] = args('includes', all);
     if (!Array.isArray(list)) throw new Error('includes: the first argument must be a list option');
     return list.includes(value);
+  });
+  hb.registerHelper('add', (...all: unknown[]) => {
+    const ns = args('add', all);
+    if (!ns.every((n) => Number.isInteger(n))) throw new Error('add: every argument must be an integer');
+    return (ns as number[]).reduce((sum, n) => sum + n, 0);
+  });
+  hb.registerHelper('protoGo', (...all: unknown[]) => {
+    const [name] = args('protoGo', all);
+    return String(name)
+      .split('_')
+      .map((w, i) => (/^[0-9]/.test(w) && i > 0 ? `_${w}` : w.charAt(0).toUpperCase() + w.slice(1)))
+      .join('');
+  });
+  hb.registerHelper('hasType', (...all: unknown[]) => {
+    const [fields, type] = args('hasType', all);
+    if (!Array.isArray(fields)) throw new Error('hasType: the first argument must be a list of fields');
+    return fields.some((f: { type?: unknown }) => f.type === type);
   });
   hb.registerHelper('a', (...all: unknown[]) => {
     const [word] = args('a', all);
