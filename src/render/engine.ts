@@ -5,10 +5,12 @@ import Handlebars from 'handlebars';
  * helpers templates may use: eq, ne, and, or, not, includes (list membership),
  * a (the English indefinite article before a word: `{{a resource.title}}` →
  * "an item", "a user"), add (integer sum: `${{add @index 2}}` numbers SQL
- * placeholders from a loop), padEnd (a value padded with spaces to a width:
+ * placeholders and proto fields from a loop), padEnd (a value padded with spaces to a width:
  * `{{padEnd column 11}}` aligns SQL columns; a longer value is left whole),
  * maxLength (the length of the longest `key` of a list's items: with padEnd
- * it aligns Go struct fields the way gofmt does, `{{padEnd names (maxLength resources "names")}}`).
+ * it aligns Go struct fields the way gofmt does, `{{padEnd names (maxLength resources "names")}}`),
+ * protoGo (the Go name protoc-gen-go gives a snake_case proto field: `customer_id` → `CustomerId`),
+ * hasType (whether a list of fields holds one of a type: `{{#if (hasType resource.fields "date")}}`).
  * Output is not HTML-escaped: templates produce Go, YAML and Markdown.
  *
  * Strict mode only checks `{{field}}`; a helper argument such as the `dbms` in
@@ -41,6 +43,18 @@ export function createEngine(): typeof Handlebars {
     const [list, value] = args('includes', all);
     if (!Array.isArray(list)) throw new Error('includes: the first argument must be a list option');
     return list.includes(value);
+  });
+  hb.registerHelper('protoGo', (...all: unknown[]) => {
+    const [name] = args('protoGo', all);
+    return String(name)
+      .split('_')
+      .map((w, i) => (/^[0-9]/.test(w) && i > 0 ? `_${w}` : w.charAt(0).toUpperCase() + w.slice(1)))
+      .join('');
+  });
+  hb.registerHelper('hasType', (...all: unknown[]) => {
+    const [fields, type] = args('hasType', all);
+    if (!Array.isArray(fields)) throw new Error('hasType: the first argument must be a list of fields');
+    return fields.some((f: { type?: unknown }) => f.type === type);
   });
   hb.registerHelper('a', (...all: unknown[]) => {
     const [word] = args('a', all);
