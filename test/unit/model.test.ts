@@ -236,8 +236,7 @@ describe('contributions', () => {
         ...BASE.go,
         'github.com/go-chi/chi/v5',
         'github.com/jellydator/ttlcache/v3',
-        'go.uber.org/zap',
-        'go.uber.org/zap/exp',
+        'go.uber.org/zap/exp', // go.uber.org/zap is in BASE (LOG_BUFFER)
         'go.opentelemetry.io/otel',
         'go.opentelemetry.io/otel/sdk',
         'go.opentelemetry.io/otel/trace',
