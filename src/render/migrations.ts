@@ -1,3 +1,5 @@
+import type { ResourceSpec } from '../options/resources.js';
+
 /**
  * Migration numbering. Templates name migrations without a version
  * (`migrations/create_outbox.sql.hbs`); the render gives each rendered
@@ -11,11 +13,20 @@
  * One migration the generator numbered: its id (`create_outbox`) and its goose
  * version (`2`). A schema change (src/options/schema-diff.ts) also records its
  * goose text in `sql`: it comes from no template, and the render writes it as is.
+ * A resource's create-table migration records in `resource` the spec its table
+ * was created with once a later change alters the table, so that migration
+ * keeps rendering as it was generated.
  */
 export interface LedgerEntry {
   version: number;
   id: string;
   sql?: string;
+  resource?: ResourceSpec;
+}
+
+/** The id of a resource's create-table migration: `create_<plural>`. */
+export function createTableId(plural: string): string {
+  return `create_${plural}`;
 }
 
 /** Every migration id the generator ever numbered in a project, ordered by version. */

@@ -3,7 +3,7 @@ import { BUF_VERSION, GO_MODULES, GO_VERSION, GOLANGCI_LINT_VERSION, GRPCURL_VER
 import { answerFlags, contributions, type Answers } from '../options/model.js';
 import { defaultResources, resourceContexts, type ResourceContext, type ResourceSpec } from '../options/resources.js';
 import { compile, createEngine } from './engine.js';
-import { migrationPath, numberMigrations, type LedgerEntry, type MigrationLedger } from './migrations.js';
+import { createTableId, migrationPath, MIGRATIONS_DIR, numberMigrations, type LedgerEntry, type MigrationLedger } from './migrations.js';
 import { quickStart } from './quickstart.js';
 import type { TemplateSet } from './templates.js';
 
@@ -159,6 +159,7 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
   const hb = createEngine();
   const context = templateContext(answers, generator);
   const resources = context.resources as ResourceContext[];
+  const specs = resourceSpecs(answers);
   const folders = contributions(answers).templates;
   for (const folder of folders) {
     if (!templates.get(folder)) throw new Error(`template folder ${folder} was not loaded`);
@@ -173,12 +174,13 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
       const template = compile(hb, body, name);
       // A per-resource template (its path names __resource__ or __resources__) renders once per resource.
       const perResource = /__resources?__/.test(t.path);
-      for (const resource of perResource ? resources : [resources[0]!]) {
+      for (const current of perResource ? resources : [resources[0]!]) {
         const path = t.path
           .replaceAll('__name__', answers.name)
           .replaceAll('__name_snake__', protoNames(answers.name).snake)
-          .replaceAll('__resources__', resource.snakes)
-          .replaceAll('__resource__', resource.snake);
+          .replaceAll('__resources__', current.snakes)
+          .replaceAll('__resource__', current.snake);
+        const resource = perResource ? (createdAs(path, current, specs, ledger) ?? current) : current;
         const content = template(perResource ? { ...context, resource } : context);
         // A template that renders to nothing but white space is a file this
         // combination of answers does not need.
@@ -199,6 +201,19 @@ export function renderProject(templates: TemplateSet, answers: Answers, generato
   }
   files.push(stateFile(answers, generator, files, numbered.ledger));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The context a resource's create-table migration renders with once its table
+ * has been altered: the spec recorded in the ledger when the table was made
+ * (other resources as they are now, for its refs); undefined for any other
+ * file, or a table never altered.
+ */
+function createdAs(path: string, current: ResourceContext, specs: readonly ResourceSpec[], ledger: MigrationLedger): ResourceContext | undefined {
+  if (path !== `${MIGRATIONS_DIR}/${createTableId(current.snakes)}.sql`) return undefined;
+  const recorded = ledger.find((e) => e.id === createTableId(current.snakes))?.resource;
+  if (!recorded) return undefined;
+  return resourceContexts(specs.map((s, i) => (i === current.index ? recorded : s)))[current.index];
 }
 
 /** Templates under this folder of an option's template folder are parts, never files of their own. */

@@ -2,7 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Answers } from '../options/model.js';
 import { migrationText, type TableChange } from '../options/schema-diff.js';
-import { assignVersions, duplicateVersions, gooseVersion, MIGRATIONS_DIR, type LedgerEntry, type MigrationLedger } from '../render/migrations.js';
+import { specNames, type ResourceSpec } from '../options/resources.js';
+import { assignVersions, createTableId, duplicateVersions, gooseVersion, MIGRATIONS_DIR, type LedgerEntry, type MigrationLedger } from '../render/migrations.js';
 import type { Generator, RenderedFile } from '../render/render.js';
 import { renderedState, renderRelease, type TemplateSource } from './release.js';
 
@@ -49,6 +50,20 @@ export async function renderForProject(
 /** The goose versions the project's migrations/ folder already uses (the user's own files included). */
 export async function takenVersions(dir: string): Promise<number[]> {
   return (await migrationFiles(dir)).map(gooseVersion).filter((v): v is number => v !== undefined);
+}
+
+/**
+ * The ledger with the spec each altered table was created with recorded on
+ * its create-table entry (once recorded, never replaced), so that migration
+ * keeps its generated text while the resource changes.
+ */
+export function withCreatedTables(ledger: MigrationLedger, before: readonly ResourceSpec[], changes: readonly TableChange[]): LedgerEntry[] {
+  const altered = new Set(changes.map((c) => c.resource));
+  return ledger.map((e) => {
+    if (e.resource) return e;
+    const spec = before.find((s) => altered.has(s.name) && e.id === createTableId(specNames(s).snakes));
+    return spec ? { ...e, resource: structuredClone(spec) } : e;
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Answers } from '../options/model.js';
+import type { ResourceSpec } from '../options/resources.js';
 import { ledgerFromPaths, type LedgerEntry } from '../render/migrations.js';
 import {
   ANSWERS_SCHEMA_VERSION,
@@ -121,13 +122,16 @@ export function parseState(raw: string): State {
   return state;
 }
 
-/** Checks a recorded migration ledger: positive integer versions, ascending, ids unique, `sql` (a schema change's text) a string when present. */
+/**
+ * Checks a recorded migration ledger: positive integer versions, ascending, ids unique, `sql` (a
+ * schema change's text) a string and `resource` (the spec a table was created with) a resource when present.
+ */
 function parseLedger(raw: unknown, bad: (why: string) => Error): LedgerEntry[] {
   if (!Array.isArray(raw)) throw bad('has no migrations list');
   const ids = new Set<string>();
   let last = 0;
   return raw.map((e: unknown) => {
-    const { version, id, sql } = (e ?? {}) as Record<string, unknown>;
+    const { version, id, sql, resource } = (e ?? {}) as Record<string, unknown>;
     if (
       typeof version !== 'number' ||
       !Number.isInteger(version) ||
@@ -135,12 +139,13 @@ function parseLedger(raw: unknown, bad: (why: string) => Error): LedgerEntry[] {
       typeof id !== 'string' ||
       id === '' ||
       ids.has(id) ||
-      (sql !== undefined && typeof sql !== 'string')
+      (sql !== undefined && typeof sql !== 'string') ||
+      (resource !== undefined && (typeof resource !== 'object' || resource === null || !Array.isArray((resource as { fields?: unknown }).fields)))
     ) {
       throw bad(`has an invalid migrations entry ${JSON.stringify(e)} (versions ascend, ids are unique)`);
     }
     last = version;
     ids.add(id);
-    return typeof sql === 'string' ? { version, id, sql } : { version, id };
+    return { version, id, ...(typeof sql === 'string' ? { sql } : {}), ...(resource ? { resource: resource as ResourceSpec } : {}) };
   });
 }

@@ -19,7 +19,7 @@ import { conflictLine, conflictsOf, formatPlan, reportMarkdown, summarize } from
 import { unifiedDiff } from './patch.js';
 import { planUpgrade, type Step, type TheirFile } from './plan.js';
 import { loadBase, missingBase } from './pristine.js';
-import { renderForProject, takenVersions, withSchemaChange } from './migrations.js';
+import { renderForProject, takenVersions, withCreatedTables, withSchemaChange } from './migrations.js';
 import { renderedState, renderRelease, type TemplateSource } from './release.js';
 import { findProject, readState, type Conflict, type InProgress, type State } from './state.js';
 import { toLf } from './text.js';
@@ -110,9 +110,10 @@ export async function upgrade(ctx: UpgradeContext): Promise<UpgradeResult> {
 }
 
 async function run(ctx: UpgradeContext, dir: string, repo: Repo | undefined, state: State, answers: Answers): Promise<UpgradeResult> {
-  const schema = diffSchemas(resourceSpecs(state.answers), resourceSpecs(answers), { allowDataLoss: ctx.allowDataLoss === true });
+  const before = resourceSpecs(state.answers);
+  const schema = diffSchemas(before, resourceSpecs(answers), { allowDataLoss: ctx.allowDataLoss === true });
   if (schema.problems.length > 0) throw new UsageError(schema.problems.join('\n'));
-  let rendered = await renderForProject(dir, ctx.templates, answers, ctx.generator, state.migrations);
+  let rendered = await renderForProject(dir, ctx.templates, answers, ctx.generator, withCreatedTables(state.migrations, before, schema.changes));
   if (schema.changes.length > 0 && answers.db === 'postgres') {
     // The ALTERs run after any table this upgrade creates (a new ref may point at it).
     const ledger = withSchemaChange(renderedState(rendered).migrations, schema.changes, await takenVersions(dir));
