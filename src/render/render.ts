@@ -81,13 +81,6 @@ export interface ProjectState {
   files: Record<string, StateFileEntry>;
 }
 
-/**
- * Field limits of the example resource, in characters (runes). One value feeds
- * the domain's validation and the migration's CHECK constraints, so the two
- * cannot disagree.
- */
-export const RESOURCE_LIMITS = { nameLength: 200, descriptionLength: 2000 } as const;
-
 /** The declared resources of answers, or the default one named by `resource`. */
 export function resourceSpecs(answers: Answers): ResourceSpec[] {
   const declared = (answers as Answers & { resources?: ResourceSpec[] }).resources;
@@ -110,7 +103,6 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     // Whether any resource has unique fields or refs (domain.ConflictError and the FK mappings exist only then).
     anyUniques: resources.some((r) => r.uniques.length > 0),
     anyRefs: resources.some((r) => r.refs.length > 0),
-    limits: RESOURCE_LIMITS,
     quickStart: quickStart(answers),
     // The service has dependencies for /health/ready to check (a database, Redis, a broker);
     // without them the health package is lifecycle only (started, shutting down).

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contributions, type Answers } from '../../src/options/model.js';
-import { blobId, partReferences, renderProject, RESOURCE_LIMITS, STATE_PATH, STATE_SCHEMA_VERSION, type RenderedFile } from '../../src/render/render.js';
+import { blobId, partReferences, renderProject, STATE_PATH, STATE_SCHEMA_VERSION, type RenderedFile } from '../../src/render/render.js';
 import { loadTemplates, type TemplateFile, type TemplateSet } from '../../src/render/templates.js';
 import { GO_MODULES, GO_VERSION } from '../../src/versions.js';
 
@@ -95,7 +95,7 @@ describe('renderProject', () => {
             '{{resource.snake}} {{resource.snakes}} {{resource.kebab}} {{resource.kebabs}}',
             '{{resource.title}}|{{resource.titles}}',
             'go {{goVersion}}',
-            'limits {{limits.nameLength}} {{limits.descriptionLength}}',
+            'fields {{#each resource.fields}}{{name}}:{{type}}:{{max}} {{/each}}',
             '{{#each goRequires}}{{path}} {{version}}',
             '{{/each}}{{generator.name}} {{generator.version}}',
             '',
@@ -111,7 +111,7 @@ describe('renderProject', () => {
       'line_item line_items line-item line-items',
       'line item|line items',
       `go ${GO_VERSION}`,
-      `limits ${RESOURCE_LIMITS.nameLength} ${RESOURCE_LIMITS.descriptionLength}`,
+      'fields name:string:200 description:text:2000 ',
     ]);
     const requires = contributions(answers).go.map((m) => `${m} ${GO_MODULES[m]}`);
     expect(lines.slice(6, 6 + requires.length)).toEqual(requires);
