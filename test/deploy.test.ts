@@ -32,7 +32,7 @@ const GO_MINOR = GO_VERSION.split('.').slice(0, 2).join('.');
 const CLI = join(ROOT, 'bin', 'create-service.js');
 const MINUTES = 60_000;
 /** Variants whose generated Go code must pass a full `golangci-lint run` with zero findings. */
-const LINT_RUN = ['standard', 'chi-postgres-memcache-zap', 'events-nats', 'events-rabbitmq', 'events-kafka', 'grpc-both', 'grpc-only'];
+const LINT_RUN = ['standard', 'shop', 'shop-memory', 'chi-postgres-memcache-zap', 'events-nats', 'events-rabbitmq', 'events-kafka', 'grpc-both', 'grpc-only'];
 /** The version the Dockerfile build is asked to stamp. */
 const STAMP = 'v0.0.0-deploy-test';
 
