@@ -870,16 +870,21 @@ func checkGRPCIngress(ing *networkingv1.Ingress, a answers, where string, p *pro
 		p.add(where, "gRPC Ingress %s has no TLS: clients negotiate HTTP/2 by ALPN", ing.Name)
 	}
 	paths := ingressPaths(ing)
+	routed := map[string]bool{}
 	for _, path := range paths {
-		if path.Path != "/"+a.APIService+"/" {
-			p.add(where, "gRPC Ingress %s path %s: want /%s/ (the API's service only)", ing.Name, path.Path, a.APIService)
+		svc := strings.TrimSuffix(strings.TrimPrefix(path.Path, "/"), "/")
+		if !slices.Contains(a.APIServices, svc) || path.Path != "/"+svc+"/" {
+			p.add(where, "gRPC Ingress %s path %s: want one of /%s/ (the API's services only)", ing.Name, path.Path, strings.Join(a.APIServices, "/, /"))
 		}
+		routed[svc] = true
 		if !routesTo(path, a.Name, "grpc", 9000) {
 			p.add(where, "gRPC Ingress %s path %s does not route to Service %s port grpc", ing.Name, path.Path, a.Name)
 		}
 	}
-	if len(paths) == 0 {
-		p.add(where, "gRPC Ingress %s routes nothing", ing.Name)
+	for _, svc := range a.APIServices {
+		if !routed[svc] {
+			p.add(where, "gRPC Ingress %s does not route the API's service %s", ing.Name, svc)
+		}
 	}
 }
 
@@ -892,14 +897,17 @@ func checkGRPCRoute(route *gatewayv1.GRPCRoute, a answers, httpRoutes []object, 
 		p.add(where, "GRPCRoute has no parentRefs")
 	}
 	backends := 0
+	matched := map[string]bool{}
 	for _, rule := range route.Spec.Rules {
 		if len(rule.Matches) == 0 {
-			p.add(where, "GRPCRoute rule matches every service: want only %s", a.APIService)
+			p.add(where, "GRPCRoute rule matches every service: want only %s", strings.Join(a.APIServices, ", "))
 		}
 		for _, m := range rule.Matches {
-			if m.Method == nil || m.Method.Service == nil || *m.Method.Service != a.APIService {
-				p.add(where, "GRPCRoute match is not the API's service %s", a.APIService)
+			if m.Method == nil || m.Method.Service == nil || !slices.Contains(a.APIServices, *m.Method.Service) {
+				p.add(where, "GRPCRoute match is not one of the API's services %s", strings.Join(a.APIServices, ", "))
+				continue
 			}
+			matched[*m.Method.Service] = true
 		}
 		for _, ref := range rule.BackendRefs {
 			backends++
@@ -908,6 +916,11 @@ func checkGRPCRoute(route *gatewayv1.GRPCRoute, a answers, httpRoutes []object, 
 	}
 	if backends == 0 {
 		p.add(where, "GRPCRoute routes nothing")
+	}
+	for _, svc := range a.APIServices {
+		if !matched[svc] {
+			p.add(where, "GRPCRoute does not match the API's service %s", svc)
+		}
 	}
 	for _, o := range httpRoutes {
 		for _, h := range o.obj.(*gatewayv1.HTTPRoute).Spec.Hostnames {

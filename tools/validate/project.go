@@ -29,10 +29,10 @@ type answers struct {
 	// option existed) means http.
 	Transport string `json:"transport"`
 
-	// APIService is the fully qualified gRPC service of the API
-	// ("orders.v1.ItemService"), read from the project's .proto file; empty
-	// without a gRPC API.
-	APIService string `json:"-"`
+	// APIServices are the fully qualified gRPC services of the API, one per
+	// resource ("orders.v1.ItemService"), read from the project's .proto
+	// files, sorted; empty without a gRPC API.
+	APIServices []string `json:"-"`
 }
 
 // grpc reports whether the project serves a gRPC API (port grpc, 9000).
@@ -65,7 +65,7 @@ func loadAnswers(project string) (answers, error) {
 		if err != nil {
 			return answers{}, err
 		}
-		state.Answers.APIService = svc
+		state.Answers.APIServices = svc
 	}
 	return state.Answers, nil
 }
@@ -75,20 +75,25 @@ var (
 	protoSvc     = regexp.MustCompile(`(?m)^service\s+(\w+)\s*\{`)
 )
 
-// protoService returns "<package>.<Service>" of the one service declared in
-// the project's api/proto/*/v1/*.proto.
-func protoService(project string) (string, error) {
+// protoService returns "<package>.<Service>" of the service each of the
+// project's api/proto/*/v1/*.proto declares (one per resource), sorted.
+func protoService(project string) ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(project, "api", "proto", "*", "v1", "*.proto"))
-	if err != nil || len(files) != 1 {
-		return "", fmt.Errorf("want one api/proto/*/v1/*.proto in a project with a gRPC API, found %d", len(files))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("want api/proto/*/v1/*.proto in a project with a gRPC API, found %d", len(files))
 	}
-	src, err := os.ReadFile(files[0])
-	if err != nil {
-		return "", err
+	var services []string
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		pkg, svc := protoPackage.FindSubmatch(src), protoSvc.FindAllSubmatch(src, -1)
+		if pkg == nil || len(svc) != 1 {
+			return nil, fmt.Errorf("%s: want a package and one service", f)
+		}
+		services = append(services, string(pkg[1])+"."+string(svc[0][1]))
 	}
-	pkg, svc := protoPackage.FindSubmatch(src), protoSvc.FindAllSubmatch(src, -1)
-	if pkg == nil || len(svc) != 1 {
-		return "", fmt.Errorf("%s: want a package and one service", files[0])
-	}
-	return string(pkg[1]) + "." + string(svc[0][1]), nil
+	slices.Sort(services)
+	return services, nil
 }
