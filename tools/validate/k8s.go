@@ -874,7 +874,7 @@ func checkGRPCIngress(ing *networkingv1.Ingress, a answers, where string, p *pro
 	for _, path := range paths {
 		svc := strings.TrimSuffix(strings.TrimPrefix(path.Path, "/"), "/")
 		if !slices.Contains(a.APIServices, svc) || path.Path != "/"+svc+"/" {
-			p.add(where, "gRPC Ingress %s path %s: want one of /%s/ (the API's services only)", ing.Name, path.Path, strings.Join(a.APIServices, "/, /"))
+			p.add(where, "gRPC Ingress %s path %s: want /%s/ (the API's services only)", ing.Name, path.Path, strings.Join(a.APIServices, "/ or /"))
 		}
 		routed[svc] = true
 		if !routesTo(path, a.Name, "grpc", 9000) {
