@@ -155,6 +155,8 @@ export interface FieldContext {
   goBase: string;
   /** A Go expression of `default` in goBase, or null. */
   goDefault: string | null;
+  /** Whether `default` is its type's zero value ("", 0, false): an absent field then needs no assignment. */
+  defaultIsZero: boolean;
   /** string/text: length limits in characters; int/float: value limits; null when none. */
   min: number | null;
   max: number | null;
@@ -175,6 +177,8 @@ export interface FieldContext {
   jsonDefault: string | null;
   /** Proto3 type: string, int64, double, bool, google.protobuf.Timestamp. */
   protoType: string;
+  /** Whether the proto field needs presence (`optional`): an optional field, or a default a zero value cannot stand for. */
+  protoOptional: boolean;
   /** OpenAPI schema type and format (format null when none). */
   openapiType: string;
   openapiFormat: string | null;
@@ -307,6 +311,7 @@ function fieldContext(f: FieldSpec, owner: ResourceNames, byName: Map<string, Re
   const is = Object.fromEntries(FIELD_TYPES.map((t) => [t, t === f.type])) as Record<FieldType, boolean>;
   const values = (f.values ?? []).map((v) => ({ value: v, Go: `${owner.Name}${Go}${goPascal(v.replace(/[^a-z0-9_]/gi, '_').toLowerCase())}` }));
   const base = GO_BASE[f.type];
+  const zeroDefault = f.default === '' || f.default === 0 || f.default === false;
   const [openapiType, openapiFormat] = OPENAPI[f.type];
   return {
     name: f.name,
@@ -325,6 +330,7 @@ function fieldContext(f: FieldSpec, owner: ResourceNames, byName: Map<string, Re
     goType: f.optional ? `*${base}` : base,
     goBase: base,
     goDefault: f.default === undefined ? null : goLiteral(f),
+    defaultIsZero: zeroDefault,
     min,
     max,
     // A length minimum of 1 is the "is required" rule, which needs no constant.
@@ -337,6 +343,7 @@ function fieldContext(f: FieldSpec, owner: ResourceNames, byName: Map<string, Re
     sqlDefault: f.default === undefined ? null : sqlLiteral(f),
     jsonDefault: f.default === undefined ? null : JSON.stringify(f.default),
     protoType: PROTO_TYPE[f.type],
+    protoOptional: f.optional === true || (f.default !== undefined && !zeroDefault),
     openapiType,
     openapiFormat,
     sample: sampleOf(f, min, max, 0),
