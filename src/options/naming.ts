@@ -133,8 +133,8 @@ export function resourceNames(singular: string): ResourceNames {
   const words = singular.split(/[-_]/);
   const last = words[words.length - 1] ?? singular;
   const pluralWords = [...words.slice(0, -1), pluralize.plural(last)];
-  const camel = (ws: string[]) => ws.map((w, i) => (i === 0 ? w : capitalize(w))).join('');
-  const pascal = (ws: string[]) => ws.map(capitalize).join('');
+  const camel = (ws: string[]) => ws.map((w, i) => (i === 0 ? w : goPascal(w))).join('');
+  const pascal = (ws: string[]) => ws.map(goPascal).join('');
   return {
     name: camel(words),
     names: camel(pluralWords),
@@ -149,12 +149,6 @@ export function resourceNames(singular: string): ResourceNames {
   };
 }
 
-function capitalize(word: string): string {
-  // Go's initialism convention: an "id" word is written ID (plural IDs).
-  if (word === 'id') return 'ID';
-  if (word === 'ids') return 'IDs';
-  return word.charAt(0).toUpperCase() + word.slice(1);
-}
 
 /** Derives a default service name from a directory path: its base name, lower-cased, with invalid characters turned into hyphens. */
 export function serviceNameFromDirectory(dir: string): string {
@@ -166,3 +160,21 @@ export function serviceNameFromDirectory(dir: string): string {
     .replace(/^[^a-z]+/, '')
     .replace(/-+$/, '');
 }
+
+// Go's common initialisms (golang.org/x/lint's list, as staticcheck ST1003 uses it).
+const INITIALISMS = new Set(
+  (
+    'acl api ascii cpu css dns eof guid html http https id ip json lhs qps ram rhs rpc sla smtp sql ssh tcp tls ttl udp ui ' +
+    'uid uuid uri url utf8 vm xml xmpp xsrf xss sku'
+  ).split(' '),
+);
+
+/** Go identifier words of a snake_case name with the standard initialisms (`customer_id` → `CustomerID`). */
+export function goPascal(snake: string): string {
+  return snake
+    .split('_')
+    .filter(Boolean)
+    .map((w) => (INITIALISMS.has(w) ? w.toUpperCase() : w === 'ids' ? 'IDs' : w.charAt(0).toUpperCase() + w.slice(1)))
+    .join('');
+}
+

@@ -1,4 +1,6 @@
-import { resourceNames, type ResourceNames } from './naming.js';
+import { goPascal, resourceNames, type ResourceNames } from './naming.js';
+
+export { goPascal };
 
 /**
  * The service's domain as the user declares it: resources with typed fields
@@ -83,14 +85,6 @@ export function isSqlReserved(name: string): boolean {
   return SQL_RESERVED.has(name);
 }
 
-// Go's common initialisms (golang.org/x/lint's list, as staticcheck ST1003 uses it).
-const INITIALISMS = new Set(
-  (
-    'acl api ascii cpu css dns eof guid html http https id ip json lhs qps ram rhs rpc sla smtp sql ssh tcp tls ttl udp ui ' +
-    'uid uuid uri url utf8 vm xml xmpp xsrf xss sku'
-  ).split(' '),
-);
-
 // Go keywords and predeclared identifiers: a local variable may not take these names.
 const GO_UNUSABLE = new Set(
   (
@@ -103,15 +97,6 @@ const GO_UNUSABLE = new Set(
     'errors strings fmt json http domain service cache memory postgres redis slog context'
   ).split(' '),
 );
-
-/** Go identifier words of a snake_case name with the standard initialisms (`customer_id` → `CustomerID`). */
-export function goPascal(snake: string): string {
-  return snake
-    .split('_')
-    .filter(Boolean)
-    .map((w) => (INITIALISMS.has(w) ? w.toUpperCase() : w === 'ids' ? 'IDs' : w.charAt(0).toUpperCase() + w.slice(1)))
-    .join('');
-}
 
 /** Lower camel case with initialisms (`customer_id` → `customerID`, `url` → `url`). */
 export function goCamel(snake: string): string {

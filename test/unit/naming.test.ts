@@ -127,6 +127,8 @@ describe('resourceNames', () => {
     ['line-item', 'lineItem', 'lineItems', 'LineItem', 'LineItems', 'line_item', 'line_items', 'line-item', 'line-items'],
     ['line_item', 'lineItem', 'lineItems', 'LineItem', 'LineItems', 'line_item', 'line_items', 'line-item', 'line-items'],
     ['person', 'person', 'people', 'Person', 'People', 'person', 'people', 'person', 'people'],
+    // The same initialisms as field names (goPascal): api_key → APIKey, as customer_id → CustomerID.
+    ['api_key', 'apiKey', 'apiKeys', 'APIKey', 'APIKeys', 'api_key', 'api_keys', 'api-key', 'api-keys'],
     ['box', 'box', 'boxes', 'Box', 'Boxes', 'box', 'boxes', 'box', 'boxes'],
     ['status', 'status', 'statuses', 'Status', 'Statuses', 'status', 'statuses', 'status', 'statuses'],
     ['user-id', 'userID', 'userIDs', 'UserID', 'UserIDs', 'user_id', 'user_ids', 'user-id', 'user-ids'],
