@@ -158,6 +158,10 @@ export interface FieldContext {
   sqlCheck: string | null;
   /** A SQL literal of `default`, or null. */
   sqlDefault: string | null;
+  /** The column's line in CREATE TABLE, aligned like the migration template's table (columnDefinition). */
+  definition: string;
+  /** ref: the CREATE INDEX statement on the column (refIndex), else null. */
+  indexSQL: string | null;
   /** The JSON literal of `default`, or null. */
   jsonDefault: string | null;
   /** Proto3 type: string, int64, double, bool, google.protobuf.Timestamp. */
@@ -298,7 +302,7 @@ function fieldContext(f: FieldSpec, owner: ResourceNames, byName: Map<string, Re
   const base = GO_BASE[f.type];
   const zeroDefault = f.default === '' || f.default === 0 || f.default === false;
   const [openapiType, openapiFormat] = OPENAPI[f.type];
-  return {
+  const ctx: FieldContext = {
     name: f.name,
     json: f.name,
     column,
@@ -333,7 +337,56 @@ function fieldContext(f: FieldSpec, owner: ResourceNames, byName: Map<string, Re
     openapiFormat,
     sample: sampleOf(f, min, max, 0),
     sample2: sampleOf(f, min, max, 1),
+    definition: '',
+    indexSQL: null,
   };
+  ctx.definition = columnDefinition(ctx, owner.snakes, true);
+  ctx.indexSQL = ctx.is.ref ? refIndex(ctx, owner.snakes) : null;
+  return ctx;
+}
+
+/**
+ * The column's definition as CREATE TABLE and ADD COLUMN write it: name, type,
+ * NOT NULL, DEFAULT, CHECK, then the named UNIQUE and FOREIGN KEY constraints
+ * (PostgreSQL's own default names, `<table>_<column>_key`/`_fkey`, so later
+ * ALTERs can name them). With pad, the name and type are aligned as in the
+ * migration template's table.
+ */
+export function columnDefinition(f: FieldContext, tableSnakes: string, pad = false): string {
+  const constraints: string[] = [];
+  if (!f.optional) constraints.push('NOT NULL');
+  if (f.sqlDefault !== null) constraints.push(`DEFAULT ${f.sqlDefault}`);
+  if (f.sqlCheck !== null) constraints.push(`CHECK (${f.sqlCheck})`);
+  if (f.unique) constraints.push(`CONSTRAINT ${uniqueName(tableSnakes, f.name)} UNIQUE`);
+  if (f.ref) constraints.push(`CONSTRAINT ${sqlIdent(`${tableSnakes}_${f.name}_fkey`)} REFERENCES ${f.ref.table} (id) ON DELETE RESTRICT`);
+  const align = (s: string, width: number) => (pad ? s.padEnd(width) : s);
+  return [align(f.column, 11), constraints.length ? align(f.sqlType, 11) : f.sqlType, ...constraints].join(' ');
+}
+
+/** The index on a ref column, `(column, id)`: it serves the foreign key's check on delete and the filtered list's keyset pages. */
+export function refIndex(f: FieldContext, tableSnakes: string): string {
+  return `CREATE INDEX ${indexName(tableSnakes, f.name)} ON ${sqlIdent(tableSnakes)} (${f.column}, id);`;
+}
+
+/** A resource's table and ref indexes, one statement each (the create-table migration's Up, on one line per statement). */
+export function createTableStatements(r: ResourceContext): string[] {
+  const columns = ['id uuid PRIMARY KEY', ...r.fields.map((f) => columnDefinition(f, r.snakes)), 'created_at timestamptz NOT NULL', 'updated_at timestamptz NOT NULL'];
+  return [`CREATE TABLE ${r.table} (${columns.join(', ')});`, ...r.refs.map((f) => refIndex(f, r.snakes))];
+}
+
+/** PostgreSQL's own name for a column's CHECK constraint (`<table>_<column>_check`), as CREATE TABLE gives it. */
+export function checkName(table: string, column: string): string {
+  return sqlIdent(`${table}_${column}_check`);
+}
+
+/** PostgreSQL's own name for a column's UNIQUE constraint (`<table>_<column>_key`). */
+export function uniqueName(table: string, column: string): string {
+  return sqlIdent(`${table}_${column}_key`);
+}
+
+/** The name of the index on a ref column (`<table>_<column>_idx`). */
+export function indexName(table: string, column: string): string {
+  return sqlIdent(`${table}_${column}_idx`);
 }
 
 function sampleOf(f: FieldSpec, min: number | null, max: number | null, which: 0 | 1): { go: string; json: string } | null {

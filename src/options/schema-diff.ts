@@ -1,4 +1,15 @@
-import { resourceContexts, specNames, sqlIdent, type FieldContext, type FieldSpec, type ResourceSpec } from './resources.js';
+import {
+  checkName,
+  columnDefinition,
+  createTableStatements,
+  resourceContexts,
+  specNames,
+  sqlIdent,
+  uniqueName,
+  type FieldContext,
+  type FieldSpec,
+  type ResourceSpec,
+} from './resources.js';
 
 /**
  * Schema evolution: the difference between the resources a project was
@@ -56,7 +67,7 @@ export function diffSchemas(before: readonly ResourceSpec[], after: readonly Res
       resource: old.name,
       summary: 'drop',
       up: [`DROP TABLE ${table};`],
-      down: recreate ? [`CREATE TABLE ${table} (id uuid PRIMARY KEY, ${recreate.fields.map(columnDefinition).join(', ')}, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);`] : [],
+      down: recreate ? createTableStatements(recreate) : [],
     });
   }
   for (const next of after) {
@@ -82,7 +93,7 @@ export function diffSchemas(before: readonly ResourceSpec[], after: readonly Res
       }
       up.push(`ALTER TABLE ${table} DROP COLUMN ${ctx.column};`);
       // The column comes back nullable: its old values are gone, so NOT NULL could not hold.
-      down.unshift(`ALTER TABLE ${table} ADD COLUMN ${columnDefinition({ ...ctx, optional: true, unique: false })};`);
+      down.unshift(`ALTER TABLE ${table} ADD COLUMN ${columnDefinition({ ...ctx, optional: true, unique: false }, oldCtx.snakes)};`, ...(ctx.indexSQL ? [ctx.indexSQL] : []));
       summary.push(`drop_${f.name}`);
     }
     for (const f of next.fields) {
@@ -93,8 +104,8 @@ export function diffSchemas(before: readonly ResourceSpec[], after: readonly Res
           problems.push(`${where(f.name)} is required and has no default, so rows already in ${table} would have no value: give it a default or make it optional`);
           continue;
         }
-        up.push(`ALTER TABLE ${table} ADD COLUMN ${columnDefinition(ctx)};`);
-        if (ctx.is.ref) up.push(`CREATE INDEX ${indexName(newCtx.snakes, f.name)} ON ${table} (${ctx.column});`);
+        up.push(`ALTER TABLE ${table} ADD COLUMN ${columnDefinition(ctx, newCtx.snakes)};`);
+        if (ctx.indexSQL) up.push(ctx.indexSQL);
         down.unshift(`ALTER TABLE ${table} DROP COLUMN ${ctx.column};`);
         summary.push(`add_${f.name}`);
         continue;
@@ -157,36 +168,10 @@ function changedField(prev: FieldSpec, next: FieldSpec, where: string): string |
   return undefined;
 }
 
-/** The column's definition as in CREATE TABLE and ADD COLUMN: type, NOT NULL, DEFAULT, CHECK, UNIQUE, REFERENCES. */
-export function columnDefinition(f: FieldContext): string {
-  const parts = [f.column, f.sqlType];
-  if (!f.optional) parts.push('NOT NULL');
-  if (f.sqlDefault !== null) parts.push(`DEFAULT ${f.sqlDefault}`);
-  if (f.sqlCheck !== null) parts.push(`CHECK (${f.sqlCheck})`);
-  if (f.unique) parts.push('UNIQUE');
-  if (f.ref) parts.push(`REFERENCES ${f.ref.table} (id) ON DELETE RESTRICT`);
-  return parts.join(' ');
-}
-
 function defaultStatement(table: string, f: FieldContext): string {
   return f.sqlDefault === null
     ? `ALTER TABLE ${table} ALTER COLUMN ${f.column} DROP DEFAULT;`
     : `ALTER TABLE ${table} ALTER COLUMN ${f.column} SET DEFAULT ${f.sqlDefault};`;
-}
-
-/** PostgreSQL's own name for a column's CHECK constraint (`<table>_<column>_check`), as CREATE TABLE gives it. */
-export function checkName(table: string, column: string): string {
-  return sqlIdent(`${table}_${column}_check`);
-}
-
-/** PostgreSQL's own name for a column's UNIQUE constraint (`<table>_<column>_key`). */
-export function uniqueName(table: string, column: string): string {
-  return sqlIdent(`${table}_${column}_key`);
-}
-
-/** The name of the index on a ref column (`<table>_<column>_idx`). */
-export function indexName(table: string, column: string): string {
-  return sqlIdent(`${table}_${column}_idx`);
 }
 
 /** A migration file's goose text for the changes of one upgrade: Up, then Down in reverse order. */

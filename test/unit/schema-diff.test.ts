@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnDefinition, diffSchemas, migrationText } from '../../src/options/schema-diff.js';
-import { resourceContexts, type ResourceSpec } from '../../src/options/resources.js';
+import { diffSchemas, migrationText } from '../../src/options/schema-diff.js';
+import { createTableStatements, resourceContexts, type ResourceSpec } from '../../src/options/resources.js';
 import { PG } from '../support/services.js';
 
 const customer: ResourceSpec = {
@@ -66,6 +66,19 @@ describe('diffSchemas refuses what an ALTER cannot do safely, one line each', ()
     expect(diff.changes).toEqual([]);
   });
 
+  it('a ref added later gets the constraint names and the (column, id) index that a create-table migration gives it', () => {
+    const referrer = { name: 'referrer_id', type: 'ref' as const, ref: 'customer', optional: true };
+    const after = withOrder((o) => ({ ...o, fields: [...o.fields, referrer] }));
+    const added = diffSchemas(v1, after, { allowDataLoss: false }).changes[0]!;
+    expect(added.up).toEqual([
+      'ALTER TABLE orders ADD COLUMN referrer_id uuid CONSTRAINT orders_referrer_id_fkey REFERENCES customers (id) ON DELETE RESTRICT;',
+      'CREATE INDEX orders_referrer_id_idx ON orders (referrer_id, id);',
+    ]);
+    const created = createTableStatements(resourceContexts(after)[1]!);
+    expect(created[0]).toContain(', referrer_id uuid CONSTRAINT orders_referrer_id_fkey REFERENCES customers (id) ON DELETE RESTRICT,');
+    expect(created).toContain(added.up[1]);
+  });
+
   it('an unchanged spec has no changes and no problems', () => {
     expect(diffSchemas(v1, structuredClone(v1), { allowDataLoss: false })).toEqual({ changes: [], problems: [] });
   });
@@ -79,7 +92,7 @@ describe('diffSchemas migrations run on PostgreSQL', () => {
     execa('psql', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAtX', '-c', `SET search_path TO ${schema}; ${sql}`]);
   const createTables = (specs: ResourceSpec[]) =>
     resourceContexts(specs)
-      .map((r) => `CREATE TABLE ${r.table} (id uuid PRIMARY KEY, ${r.fields.map(columnDefinition).join(', ')}, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);`)
+      .flatMap(createTableStatements)
       .join('\n');
   const goose = (text: string, part: 'Up' | 'Down') => {
     const [, up = '', down = ''] = text.split(/-- \+goose (?:Up|Down)\n/);
