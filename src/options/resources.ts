@@ -166,7 +166,10 @@ export interface FieldContext {
   jsonDefault: string | null;
   /** Proto3 type: string, int64, double, bool, google.protobuf.Timestamp. */
   protoType: string;
-  /** Whether the proto field needs presence (`optional`): an optional field, or a default a zero value cannot stand for. */
+  /**
+   * Whether the proto field needs presence (`optional`): an optional field, a default a zero value
+   * cannot stand for, or a required int, float or bool, whose zero is a valid value and so cannot mean unset.
+   */
   protoOptional: boolean;
   /** OpenAPI schema type and format (format null when none). */
   openapiType: string;
@@ -332,7 +335,10 @@ function fieldContext(f: FieldSpec, owner: ResourceNames, byName: Map<string, Re
     sqlDefault: f.default === undefined ? null : sqlLiteral(f),
     jsonDefault: f.default === undefined ? null : JSON.stringify(f.default),
     protoType: PROTO_TYPE[f.type],
-    protoOptional: f.optional === true || (f.default !== undefined && !zeroDefault),
+    protoOptional:
+      f.optional === true ||
+      (f.default !== undefined && !zeroDefault) ||
+      (f.default === undefined && (f.type === 'int' || f.type === 'float' || f.type === 'bool')),
     openapiType,
     openapiFormat,
     sample: sampleOf(f, min, max, 0),
