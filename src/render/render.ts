@@ -103,6 +103,8 @@ export function templateContext(answers: Answers, generator: Generator): Record<
     // Whether any resource has unique fields or refs (domain.ConflictError and the FK mappings exist only then).
     anyUniques: resources.some((r) => r.uniques.length > 0),
     anyRefs: resources.some((r) => r.refs.length > 0),
+    // Whether any resource has an enum field (domain's checkOneOf exists only then).
+    anyEnums: resources.some((r) => r.fields.some((f) => f.is.enum)),
     quickStart: quickStart(answers),
     // The service has dependencies for /health/ready to check (a database, Redis, a broker);
     // without them the health package is lifecycle only (started, shutting down).
